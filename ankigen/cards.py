@@ -1,0 +1,117 @@
+"""Sources to notes: the one model of the cards that both the .apkg and the sheet are written from.
+
+Pure functions. Every myth becomes one "Myth or Fact" note; every technique
+and limitation one cloze note whose name is deletion c1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from ankigen import ids
+from ankigen.cloze import ClozeSyntaxError, Deletion, parse_cloze
+from ankigen.errors import Diagnostic, error
+from ankigen.model import Citation, DeckSource, Item, Location, Myth
+from ankigen.render import render_cloze, render_inline, render_markdown
+
+NoteKind = Literal["myth", "technique", "limitation"]
+_KIND_LABELS = {"technique": "Technique", "limitation": "Limitation"}
+
+
+@dataclass(frozen=True)
+class Note:
+    guid: str
+    kind: NoteKind
+    key: str  # "myth-key" or "myth-key/item-key": how reports name the note
+    myth_key: str
+    fields: tuple[str, ...]  # HTML, in the notetype's field order
+    tags: tuple[str, ...]
+    card_numbers: tuple[int, ...]  # 1 for a myth; the cloze numbers for a cloze note
+    location: Location
+
+    @property
+    def is_cloze(self) -> bool:
+        return self.kind != "myth"
+
+    @property
+    def content_hash(self) -> str:
+        """Changes exactly when what Anki stores for the note changes."""
+        payload = "\x1f".join((self.kind, *self.fields, " ".join(self.tags)))
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class DeckCards:
+    key: str
+    name: str
+    deck_id: int
+    description_html: str
+    citation_html: str
+    notes: tuple[Note, ...]
+    source_path: str
+
+    def count(self, kind: NoteKind) -> int:
+        return sum(1 for note in self.notes if note.kind == kind)
+
+    @property
+    def card_count(self) -> int:
+        return sum(len(note.card_numbers) for note in self.notes)
+
+
+def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
+    """All notes of a deck, and the problems found in cloze markup."""
+    citation = render_citation(source.citation)
+    problems: list[Diagnostic] = []
+    notes: list[Note] = []
+    for myth in source.myths:
+        myth_html = render_inline(myth.myth.source)
+        notes.append(Note(
+            guid=ids.note_guid(source.key, myth.key), kind="myth", key=myth.key, myth_key=myth.key,
+            fields=(myth_html, render_markdown(myth.fact.source), citation),
+            tags=anki_tags(source.tags, myth.tags, ("myth",)), card_numbers=(1,), location=myth.location))
+        for item in myth.items:
+            try:
+                notes.append(_cloze_note(source, myth, item, myth_html, citation))
+            except ClozeSyntaxError as exc:
+                problems.append(error(item.text.at(exc.offset), exc.message, exc.hint))
+    description = render_markdown(source.description.source) if source.description else ""
+    deck = DeckCards(key=source.key, name=source.name, deck_id=ids.deck_id(source.key),
+                     description_html=description, citation_html=citation, notes=tuple(notes),
+                     source_path=source.path)
+    return deck, problems
+
+
+def _cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citation: str) -> Note:
+    cloze = parse_cloze(item.text.source, first_number=2)
+    name = Deletion(1, item.name.source, "", 0)
+    numbers = sorted({1, *(deletion.number for deletion in cloze.deletions)})
+    return Note(
+        guid=ids.note_guid(source.key, myth.key, item.key), kind=item.kind, key=f"{myth.key}/{item.key}",
+        myth_key=myth.key, fields=(render_cloze(cloze, name), _KIND_LABELS[item.kind], myth_html, citation),
+        tags=anki_tags(source.tags, myth.tags, (item.kind,)), card_numbers=tuple(numbers), location=item.location)
+
+
+def render_citation(citation: Citation | None) -> str:
+    """The source line on every card's back: title (linked when it has a URL), author, date."""
+    if citation is None:
+        return ""
+    title = f"<cite>{html.escape(citation.title)}</cite>"
+    if citation.url.startswith(("https://", "http://")):
+        title = f'<a href="{html.escape(citation.url, quote=True)}">{title}</a>'
+    parts = [title] + [html.escape(part) for part in (citation.author, citation.date) if part]
+    return "Source: " + ", ".join(parts)
+
+
+def anki_tags(*groups: tuple[str, ...]) -> tuple[str, ...]:
+    """Tags as Anki accepts them: no spaces, no duplicates, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for group in groups:
+        for tag in group:
+            safe = re.sub(r"\s+", "_", tag.strip()).replace('"', "")
+            if safe:
+                seen.setdefault(safe, None)
+    return tuple(seen)

@@ -1,0 +1,173 @@
+"""The ``ankigen`` command line: parse options, call the pipeline, print, return an exit code.
+
+The only module that imports click. Exit codes: 0 success, 1 errors in the
+sources (or stale decks under --check), 2 wrong usage, 3 an internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ankigen import __version__
+
+if TYPE_CHECKING:  # imported lazily at run time, to keep `ankigen --help` fast
+    from ankigen.errors import Diagnostic
+    from ankigen.pipeline import BuildOptions, DeckReport
+
+EXIT_OK, EXIT_SOURCE_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+DEBUG_ENV = "ANKIGEN_DEBUG"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ankigen")
+def cli() -> None:
+    """Compile myth/fact study sources (YAML) into Anki decks and printable study sheets.
+
+    \b
+    Example:
+      ankigen check             # validate every source under cards/
+      ankigen build             # write decks/<id>.apkg and decks/<id>.html
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATHS]...")
+@click.option("-o", "--output", "output", default="decks", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder to write the decks to.")
+@click.option("--format", "formats", default="apkg,html", show_default=True, metavar="LIST",
+              help="Comma-separated outputs to write: apkg, html.")
+@click.option("--answers", type=click.Choice(["key", "inline"]), default="key", show_default=True,
+              help="Study sheet answers: an answer key at the end, or filled in (for revision).")
+@click.option("--layout", type=click.Choice(["sheet", "cards"]), default="sheet", show_default=True,
+              help="Study sheet layout: a sheet to read, or flashcards to cut out (duplex printing).")
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 and name the decks that are out of date with their sources.")
+def build(paths: tuple[str, ...], output: Path, formats: str, answers: str, layout: str, check_only: bool) -> None:
+    """Build decks from sources (default: every .yaml under cards/).
+
+    Writes DIR/<id>.apkg (import it into Anki) and DIR/<id>.html (print it),
+    and DIR/ankigen.lock, which keeps note identities and times across builds;
+    commit it with the decks. Unchanged decks are not rewritten.
+
+    \b
+    Examples:
+      ankigen build
+      ankigen build cards/deep-learning-myths.yaml -o out --format apkg
+      ankigen build --check      # in CI: fail when decks/ is stale
+    """
+    from ankigen.pipeline import FORMATS, BuildOptions
+
+    chosen = tuple(part.strip() for part in formats.split(",") if part.strip())
+    unknown = [part for part in chosen if part not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"choose from {', '.join(FORMATS)}", param_hint="--format")
+    options = BuildOptions(formats=tuple(f for f in FORMATS if f in chosen), answers=answers, layout=layout)
+    _run(lambda: _build(list(paths), output, options, check_only))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATHS]...")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (for CI).")
+def check(paths: tuple[str, ...], strict: bool) -> None:
+    """Validate sources and warn about weak cards, without writing anything.
+
+    \b
+    Example:
+      ankigen check cards/ --strict
+    """
+    _run(lambda: _check(list(paths), strict))
+
+
+def _check(paths: list[str], strict: bool) -> int:
+    from ankigen.pipeline import check as check_sources
+
+    outcome = check_sources(paths)
+    _print_diagnostics(outcome.diagnostics, strict)
+    if outcome.errors or (strict and outcome.warnings):
+        return EXIT_SOURCE_ERRORS
+    for report in outcome.reports:
+        click.echo(f"{report.key}: ok ({_counts(report)})")
+    return EXIT_OK
+
+
+def _build(paths: list[str], output: Path, options: BuildOptions, check_only: bool) -> int:
+    from ankigen.pipeline import build as build_decks, display_path
+
+    outcome = build_decks(paths, output, options, dry_run=check_only)
+    _print_diagnostics(outcome.diagnostics, strict=False)
+    if outcome.errors:
+        click.echo(f"error: {len(outcome.errors)} error(s); nothing was written", err=True)
+        return EXIT_SOURCE_ERRORS
+    stale = False
+    for report in outcome.reports:
+        changes = report.changes
+        summary = f"added {len(changes.added)}, changed {len(changes.changed)}, " \
+                  f"removed {len(changes.removed)}, unchanged {changes.unchanged}"
+        if check_only:
+            if report.written:
+                stale = True
+                names = ", ".join(display_path(p) for p in report.written)
+                click.echo(f"{report.key}: stale ({names} would change; {summary})")
+            else:
+                click.echo(f"{report.key}: up to date")
+            continue
+        where = ", ".join(display_path(p) for p in report.outputs)
+        verb = "wrote" if report.written else "unchanged"
+        click.echo(f"{report.key}: {_counts(report)}; {summary}; {verb} {where}")
+        if changes.removed:
+            click.echo(f"  removed notes are shipped once more tagged 'ankigen::removed': in Anki, "
+                       f"search 'tag:ankigen::removed' and delete them ({', '.join(changes.removed)})")
+    if check_only and (stale or outcome.lock_written):
+        if outcome.lock_written and not stale:
+            click.echo(f"{display_path(output)}/ankigen.lock is stale")
+        click.echo("error: decks are out of date with their sources; run 'ankigen build' and commit", err=True)
+        return EXIT_SOURCE_ERRORS
+    return EXIT_OK
+
+
+def _counts(report: DeckReport) -> str:
+    return (f"{report.myth_notes} myth notes ({report.myth_cards} cards), "
+            f"{report.cloze_notes} cloze notes ({report.cloze_cards} cards)")
+
+
+def _print_diagnostics(diagnostics: list[Diagnostic], strict: bool) -> None:
+    from ankigen.errors import Diagnostic, format_diagnostic
+
+    for diagnostic in diagnostics:
+        if strict and diagnostic.severity == "warning":
+            diagnostic = Diagnostic(diagnostic.location, diagnostic.message, diagnostic.hint, "error")
+        click.echo(format_diagnostic(diagnostic), err=True)
+
+
+def _run(action: Callable[[], int]) -> None:
+    """Run a command body; turn its result into the exit code, and any crash into one line."""
+    try:
+        code = action()
+    except KeyboardInterrupt:
+        click.echo("interrupted; outputs were left as they were", err=True)
+        code = 130
+    except click.exceptions.ClickException:
+        raise
+    except Exception as exc:  # the last line of defence: no traceback reaches a user
+        if os.environ.get(DEBUG_ENV):
+            raise
+        from ankigen.lockfile import LockError
+
+        if isinstance(exc, LockError):
+            click.echo(f"error: {exc}", err=True)
+            code = EXIT_SOURCE_ERRORS
+        else:
+            click.echo(f"internal error: {type(exc).__name__}: {exc}. This is a bug in ankigen {__version__}; "
+                       f"please report it with the command you ran (set {DEBUG_ENV}=1 for details).", err=True)
+            code = EXIT_INTERNAL
+    sys.exit(code)
+
+
+def main() -> None:
+    cli(prog_name="ankigen")

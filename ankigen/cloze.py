@@ -1,0 +1,112 @@
+"""Cloze markup in author text: ``{{answer}}``, ``{{answer::hint}}``, ``{{c3::answer}}``, ``\\{{``.
+
+Pure parsing: the text is split into literal pieces and deletions, each
+deletion numbered the way Anki numbers cards. An item's name is deletion c1,
+so numbering in the text starts at c2; Anki's own ``{{cN::...}}`` keeps its N.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Anki makes one card per number; past this, a text is a list, not a card.
+MAX_DELETIONS = 50
+
+_EXPLICIT = re.compile(r"c(\d+)::(.*)\Z", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    number: int
+    answer: str  # Markdown, as written
+    hint: str
+    offset: int  # where its '{{' starts in the text
+
+
+@dataclass(frozen=True)
+class ClozeText:
+    """Text split into literal pieces around deletions: pieces[0] d[0] pieces[1] d[1] ... pieces[-1]."""
+
+    pieces: tuple[str, ...]
+    deletions: tuple[Deletion, ...]
+
+
+class ClozeSyntaxError(ValueError):
+    def __init__(self, offset: int, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.message = message
+        self.hint = hint
+
+
+def parse_cloze(text: str, first_number: int = 2) -> ClozeText:
+    """Split ``text`` into literal pieces and numbered deletions; raises ClozeSyntaxError."""
+    pieces: list[str] = []
+    raw: list[tuple[int | None, str, str, int]] = []
+    literal: list[str] = []
+    escaped_open = False  # after '\\{{', the next '}}' closes it literally
+    i = 0
+    while i < len(text):
+        if text.startswith(("\\{{", "\\}}"), i):
+            escaped_open = text[i + 1] == "{"
+            literal.append(text[i + 1:i + 3])
+            i += 3
+        elif escaped_open and text.startswith("}}", i):
+            escaped_open = False
+            literal.append("}}")
+            i += 2
+        elif text.startswith("{{", i):
+            end = text.find("}}", i + 2)
+            nested = text.find("{{", i + 2)
+            if end < 0:
+                raise ClozeSyntaxError(i, "'{{' is never closed",
+                                       "close the answer with '}}', or write '\\{{' for literal braces")
+            if 0 <= nested < end:
+                raise ClozeSyntaxError(nested, "cloze braces cannot be nested",
+                                       "close the first answer with '}}' before opening another")
+            raw.append((*_split_inner(text[i + 2:end], i), i))
+            pieces.append("".join(literal))
+            literal = []
+            i = end + 2
+        elif text.startswith("}}", i):
+            raise ClozeSyntaxError(i, "'}}' has no matching '{{'",
+                                   "open the answer with '{{', or write '\\}}' for literal braces")
+        else:
+            literal.append(text[i])
+            i += 1
+    pieces.append("".join(literal))
+    if len(raw) > MAX_DELETIONS:
+        raise ClozeSyntaxError(raw[MAX_DELETIONS][3], f"more than {MAX_DELETIONS} cloze deletions in one text",
+                               "split the text into several items")
+    return ClozeText(tuple(pieces), tuple(_number(raw, first_number)))
+
+
+def _split_inner(inner: str, offset: int) -> tuple[int | None, str, str]:
+    number: int | None = None
+    explicit = _EXPLICIT.match(inner)
+    if explicit:
+        number = int(explicit.group(1))
+        if not 1 <= number <= MAX_DELETIONS:
+            raise ClozeSyntaxError(offset, f"cloze number c{number} is out of range",
+                                   f"use c1 to c{MAX_DELETIONS}")
+        inner = explicit.group(2)
+    answer, _, hint = inner.partition("::")
+    if not answer.strip():
+        raise ClozeSyntaxError(offset, "empty cloze deletion", "write the answer between the braces: '{{answer}}'")
+    return number, answer, hint.strip()
+
+
+def _number(raw: list[tuple[int | None, str, str, int]], first_number: int) -> list[Deletion]:
+    """Give each unnumbered deletion the next number not taken by an explicit ``cN``."""
+    taken = {number for number, _, _, _ in raw if number is not None}
+    next_number = first_number
+    deletions = []
+    for number, answer, hint, offset in raw:
+        if number is None:
+            while next_number in taken:
+                next_number += 1
+            number = next_number
+            next_number += 1
+        deletions.append(Deletion(number, answer, hint, offset))
+    return deletions

@@ -1,0 +1,49 @@
+"""Diagnostics: one shape for every problem ankigen reports about a source.
+
+Every diagnostic points at a 1-based line and column so editors and CI can jump
+to it, and says what to do about it. ``format_diagnostic`` is the only place
+that decides how one looks on screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ankigen.model import Location
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    location: Location
+    message: str
+    hint: str = ""
+    severity: Severity = "error"
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        loc = self.location
+        return (loc.path, loc.line, loc.column, self.message)
+
+
+def error(location: Location, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(location, message, hint, "error")
+
+
+def warning(location: Location, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(location, message, hint, "warning")
+
+
+def format_diagnostic(diagnostic: Diagnostic) -> str:
+    """``path:line:col: error: message (hint)``, one line, like compilers and linters."""
+    loc = diagnostic.location
+    text = f"{loc.path}:{loc.line}:{loc.column}: {diagnostic.severity}: {diagnostic.message}"
+    if diagnostic.hint:
+        text += f" ({diagnostic.hint})"
+    return text
+
+
+class UsageError(Exception):
+    """The command line itself is wrong (exit status 2), not a source."""

@@ -1,0 +1,69 @@
+"""Identity: the numbers and keys that Anki uses to recognise our decks, notetypes and notes.
+
+Everything here is a promise to users. Anki matches an imported note to the one
+already in a collection by its GUID, a notetype by its id and a deck by its id;
+change any of them and a re-import duplicates what users have already studied.
+So identities derive only from stable keys the author controls (never from the
+text, never at random), and the constants below never change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+import genanki.util
+
+# Fixed forever: Anki matches notetypes by id. A change to a notetype's field
+# list needs a new id (see README, "Notetype policy").
+MYTH_NOTETYPE_ID = 1_732_406_400_101
+CLOZE_NOTETYPE_ID = 1_732_406_400_102
+
+_KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+_SLUG_MAX = 48
+
+
+def is_valid_key(key: str) -> bool:
+    """Keys are what authors write as ``id:``: letters, digits, '-', '_' and '.'."""
+    return bool(_KEY_PATTERN.match(key))
+
+
+def slugify(text: str) -> str:
+    """A readable default key from text: lower case, words joined by '-', at most 48 chars."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > _SLUG_MAX:
+            break
+        slug = candidate
+    if not slug:
+        slug = "x" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return slug
+
+
+def _hash_int(*parts: str) -> int:
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def deck_id(deck_key: str) -> int:
+    """Anki deck id for a deck key: stable, positive, within JavaScript's safe integers."""
+    return (1 << 40) + _hash_int("ankigen-deck", deck_key) % (1 << 50)
+
+
+def note_guid(deck_key: str, myth_key: str, item_key: str | None = None) -> str:
+    """The note GUID: from keys only, so editing a note's text keeps its identity."""
+    parts = ["ankigen", deck_key, myth_key] + ([item_key] if item_key is not None else [])
+    return str(genanki.util.guid_for(*parts))
+
+
+# Each note owns a block of ids: the note id, then one card id per card.
+CARD_IDS_PER_NOTE = 64
+
+
+def note_id(guid: str) -> int:
+    """A note id derived from its GUID, so rebuilds write the same ids (and bytes)."""
+    return (1 << 40) + (_hash_int("ankigen-note", guid) % (1 << 44)) * CARD_IDS_PER_NOTE

@@ -1,0 +1,99 @@
+"""The lock file beside built decks: what each note looked like when last built, and when it changed.
+
+Anki only updates a note on re-import when the incoming modification time is
+newer than its own, so a note must keep its time while its content is the same
+and get a newer one as soon as it changes. The lock (``decks/ankigen.lock``,
+committed with the decks) remembers each note's content hash and time across
+builds and machines; it also records the hashes of each deck's inputs and
+outputs so an unchanged deck is neither rebuilt nor rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ankigen.atomic import write_bytes_atomic
+
+LOCK_NAME = "ankigen.lock"
+LOCK_VERSION = 1
+
+
+@dataclass(frozen=True)
+class NoteState:
+    key: str
+    kind: str
+    hash: str
+    mod: int
+
+
+@dataclass(frozen=True)
+class DeckState:
+    source: str
+    inputs: str  # digest of everything the outputs are made from
+    outputs: dict[str, str]  # file name -> sha256
+    notes: dict[str, NoteState]  # guid -> state
+    removed: dict[str, NoteState] = field(default_factory=dict)  # tombstones shipped in these outputs
+
+
+@dataclass
+class Lock:
+    decks: dict[str, DeckState] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        data = {"version": LOCK_VERSION, "decks": {
+            key: {
+                "source": deck.source,
+                "inputs": deck.inputs,
+                "outputs": dict(sorted(deck.outputs.items())),
+                "notes": {guid: _note_row(state) for guid, state in sorted(deck.notes.items())},
+                "removed": {guid: _note_row(state) for guid, state in sorted(deck.removed.items())},
+            } for key, deck in sorted(self.decks.items())}}
+        return (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+
+
+def _note_row(state: NoteState) -> list[Any]:
+    return [state.key, state.kind, state.hash, state.mod]
+
+
+def _note_state(row: list[Any]) -> NoteState:
+    key, kind, digest, mod = row
+    return NoteState(str(key), str(kind), str(digest), int(mod))
+
+
+class LockError(Exception):
+    """The lock file exists but cannot be read."""
+
+
+def read_lock(folder: Path) -> Lock:
+    path = folder / LOCK_NAME
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Lock()
+    try:
+        data = json.loads(raw)
+        if data.get("version") != LOCK_VERSION:
+            raise ValueError(f"unsupported version {data.get('version')!r}")
+        return Lock({
+            key: DeckState(
+                source=str(entry["source"]), inputs=str(entry["inputs"]), outputs=dict(entry["outputs"]),
+                notes={guid: _note_state(row) for guid, row in entry["notes"].items()},
+                removed={guid: _note_state(row) for guid, row in entry.get("removed", {}).items()})
+            for key, entry in data["decks"].items()})
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise LockError(f"{path}: cannot read the lock file ({exc}); restore it from git, "
+                        "or delete it to start note times afresh") from exc
+
+
+def write_lock(folder: Path, lock: Lock, dry_run: bool = False) -> bool:
+    """Write the lock if its content changed (unless ``dry_run``); returns whether it differs."""
+    path = folder / LOCK_NAME
+    data = lock.to_bytes()
+    if path.exists() and path.read_bytes() == data:
+        return False
+    if not dry_run:
+        write_bytes_atomic(path, data)
+    return True

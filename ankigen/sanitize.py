@@ -1,0 +1,108 @@
+"""An allowlist HTML sanitiser for everything that reaches a card or a sheet.
+
+Anki shows card HTML in a web view that runs scripts, so a source must never be
+able to put script, frames, event handlers, ``javascript:`` links or remote
+resources into a field. Only the tags and attributes listed here survive;
+the contents of dangerous elements are dropped whole, other unknown tags are
+dropped but their text is kept (escaped).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+ALLOWED_TAGS = frozenset(
+    "a abbr b blockquote br caption cite code dd del div dl dt em figcaption figure h1 h2 h3 h4 h5 h6 hr "
+    "i img ins kbd li mark ol p pre q s samp small span strong sub sup table tbody td tfoot th thead tr "
+    "u ul var".split()
+)
+VOID_TAGS = frozenset({"br", "hr", "img"})
+# Elements whose content is code or foreign markup: dropped together with everything inside.
+DROPPED_WITH_CONTENT = frozenset(
+    "script style iframe frame frameset object embed applet template noscript textarea select "
+    "svg math head title base link meta form button input".split()
+)
+_GLOBAL_ATTRIBUTES = frozenset({"class", "title", "id", "lang", "dir"})
+_TAG_ATTRIBUTES = {
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align"},
+    "ol": {"start"},
+}
+# Links may point to the web (clicking is the user's choice); nothing else may load from it.
+_SAFE_LINK = re.compile(r"(https?:|mailto:|#)", re.IGNORECASE)
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+
+
+def sanitize_html(markup: str) -> str:
+    """Return ``markup`` with only allowlisted tags and attributes, safe to put in a card."""
+    parser = _Sanitizer()
+    parser.feed(markup)
+    parser.close()
+    return parser.output()
+
+
+def _safe_url(tag: str, name: str, value: str) -> bool:
+    url = "".join(value.split())  # browsers ignore whitespace and control characters inside a scheme
+    if tag == "a" and name == "href":
+        return bool(_SAFE_LINK.match(url)) or not (_SCHEME.match(url) or url.startswith("//"))
+    if tag == "img" and name == "src":
+        return not (_SCHEME.match(url) or url.startswith(("//", "/", "\\")))
+    return True
+
+
+class _Sanitizer(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._out: list[str] = []
+        self._open: list[str] = []
+        self._skip_depth = 0
+        self._skip_tag = ""
+
+    def output(self) -> str:
+        return "".join(self._out) + "".join(f"</{tag}>" for tag in reversed(self._open))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._skip_depth:
+            self._skip_depth += tag == self._skip_tag
+            return
+        if tag in DROPPED_WITH_CONTENT:
+            if tag not in VOID_TAGS and tag not in {"base", "link", "meta", "input"}:
+                self._skip_tag, self._skip_depth = tag, 1
+            return
+        if tag not in ALLOWED_TAGS:
+            return
+        allowed = _GLOBAL_ATTRIBUTES | _TAG_ATTRIBUTES.get(tag, set())
+        kept = [
+            f' {name}="{html.escape(value, quote=True)}"'
+            for name, value in attrs
+            if name in allowed and value is not None and _safe_url(tag, name, value)
+        ]
+        self._out.append(f"<{tag}{''.join(kept)}>")
+        if tag not in VOID_TAGS:
+            self._open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag in self._open and tag not in VOID_TAGS and self._open[-1] == tag:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip_depth:
+            if tag == self._skip_tag:
+                self._skip_depth -= 1
+            return
+        if tag not in self._open:
+            return
+        while self._open:
+            top = self._open.pop()
+            self._out.append(f"</{top}>")
+            if top == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth:
+            self._out.append(html.escape(data, quote=False))
