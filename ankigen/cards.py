@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from ankigen import ids
@@ -53,6 +54,9 @@ class DeckCards:
     citation_html: str
     notes: tuple[Note, ...]
     source_path: str
+    # Files the notes show (images), by the name the HTML uses: bundled into the
+    # .apkg's media and embedded into the sheet as data: URIs.
+    media: Mapping[str, bytes] = field(default_factory=dict)
 
     def count(self, kind: NoteKind) -> int:
         return sum(1 for note in self.notes if note.kind == kind)

@@ -225,7 +225,7 @@ def _build_deck(item: _Loaded, out_dir: Path, options: BuildOptions, previous: D
         tombstones = read_tombstones(apkg_path, removed, REMOVED_TAG) if removed else []
         mods = {guid: state.mod for guid, state in states.items()} | \
                {guid: state.mod for guid, state in removed.items()}
-        outputs[apkg_path.name] = apkg_bytes(deck, mods, tombstones)
+        outputs[apkg_path.name] = apkg_bytes(deck, mods, tombstones, deck.media)
     if "html" in options.formats:
         from ankigen.sheet import render_sheet
 
