@@ -43,15 +43,22 @@ class Lock:
     decks: dict[str, DeckState] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
-        data = {"version": LOCK_VERSION, "decks": {
-            key: {
-                "source": deck.source,
-                "inputs": deck.inputs,
-                "outputs": dict(sorted(deck.outputs.items())),
-                "notes": {guid: _note_row(state) for guid, state in sorted(deck.notes.items())},
-                "removed": {guid: _note_row(state) for guid, state in sorted(deck.removed.items())},
-            } for key, deck in sorted(self.decks.items())}}
-        return (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+        """JSON with one line per note, so a diff of the lock reads as a list of changed notes."""
+        dump = json.dumps
+        lines = ["{", f' "version": {LOCK_VERSION},', ' "decks": {']
+        for index, (key, deck) in enumerate(sorted(self.decks.items())):
+            lines.append(f"  {dump(key)}: {{")
+            lines.append(f'   "source": {dump(deck.source)},')
+            lines.append(f'   "inputs": {dump(deck.inputs)},')
+            lines.append(f'   "outputs": {dump(dict(sorted(deck.outputs.items())))},')
+            for section, notes in (("notes", deck.notes), ("removed", deck.removed)):
+                rows = [f"    {dump(guid)}: {dump(_note_row(state), ensure_ascii=False)}"
+                        for guid, state in sorted(notes.items())]
+                body = ("\n" + ",\n".join(rows) + "\n   ") if rows else ""
+                lines.append(f'   "{section}": {{{body}}}' + ("," if section == "notes" else ""))
+            lines.append("  }" + ("," if index < len(self.decks) - 1 else ""))
+        lines += [" }", "}", ""]
+        return "\n".join(lines).encode("utf-8")
 
 
 def _note_row(state: NoteState) -> list[Any]:

@@ -1,0 +1,30 @@
+"""Our notetypes' look and identity, as promised in the README's notetype policy."""
+
+from __future__ import annotations
+
+from ankigen import ids
+from ankigen.notetypes import (NOTETYPES_FINGERPRINT, NOTETYPES_REVISED, cloze_notetype, myth_notetype,
+                               notetypes_fingerprint)
+
+
+def test_a_change_to_templates_or_css_comes_with_a_new_revision_time() -> None:
+    # Anki keeps the old look unless the incoming notetype is newer: a changed
+    # template or CSS must ship with a later NOTETYPES_REVISED.
+    assert notetypes_fingerprint() == NOTETYPES_FINGERPRINT, (
+        "the notetypes changed: set NOTETYPES_REVISED to the current Unix time "
+        f"and NOTETYPES_FINGERPRINT = {notetypes_fingerprint()!r} in ankigen/notetypes.py")
+
+
+def test_field_lists_and_ids_are_the_promised_ones() -> None:
+    # Changing a field list needs a new notetype id (README, "Notetype policy").
+    assert (myth_notetype().id, myth_notetype().fields) == (ids.MYTH_NOTETYPE_ID, ("Statement", "Fact", "Source"))
+    assert (cloze_notetype().id, cloze_notetype().fields) == (ids.CLOZE_NOTETYPE_ID,
+                                                              ("Text", "Kind", "Myth", "Source"))
+    assert NOTETYPES_REVISED > 1_700_000_000
+
+
+def test_templates_show_every_field() -> None:
+    for notetype in (myth_notetype(), cloze_notetype()):
+        shown = notetype.front + notetype.back
+        for name in notetype.fields:
+            assert "{{" + name + "}}" in shown or "{{cloze:" + name + "}}" in shown
