@@ -84,6 +84,36 @@ def check(paths: tuple[str, ...], strict: bool) -> None:
     _run(lambda: _check(list(paths), strict))
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATHS]...")
+@click.option("-o", "--output", "output", default="decks", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder to write the decks to.")
+@click.option("--interval", default=0.5, show_default=True, type=click.FloatRange(0.05, 60),
+              help="Seconds between looks at the sources.")
+def watch(paths: tuple[str, ...], output: Path, interval: float) -> None:
+    """Build, then rebuild whenever a source is saved; errors are printed and watching goes on.
+
+    Stop it with Ctrl-C.
+
+    \b
+    Example:
+      ankigen watch cards/ -o decks
+    """
+    from ankigen.pipeline import BuildOptions
+    from ankigen.watch import watch as watch_sources
+
+    def rebuild() -> None:
+        try:
+            _build(list(paths), output, BuildOptions(), check_only=False)
+        except Exception as exc:  # keep watching: the next save may fix it
+            if os.environ.get(DEBUG_ENV):
+                raise
+            click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"watching {', '.join(paths) or 'cards'} for changes (Ctrl-C to stop)", err=True)
+
+    _run(lambda: watch_sources(list(paths), rebuild, interval) or EXIT_OK)
+
+
 def _check(paths: list[str], strict: bool) -> int:
     from ankigen.pipeline import check as check_sources
 

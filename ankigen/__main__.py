@@ -1,0 +1,5 @@
+"""``python -m ankigen``: the same as the ``ankigen`` command."""
+
+from ankigen.cli import main
+
+main()
