@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ankigen import ids
-from ankigen.cloze import ClozeSyntaxError, Deletion, parse_cloze
+from ankigen.cloze import Deletion
 from ankigen.errors import Diagnostic, error
 from ankigen.model import Citation, DeckSource, Item, Location, Myth
 from ankigen.render import render_cloze, render_inline, render_markdown
@@ -67,7 +67,7 @@ class DeckCards:
 
 
 def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
-    """All notes of a deck, and the problems found in cloze markup."""
+    """All notes of a deck, and the problems found in what its texts refer to."""
     citation = render_citation(source.citation)
     problems: list[Diagnostic] = []
     notes: list[Note] = []
@@ -77,11 +77,7 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
             guid=ids.note_guid(source.key, myth.key), kind="myth", key=myth.key, myth_key=myth.key,
             fields=(myth_html, render_markdown(myth.fact.source), citation),
             tags=anki_tags(source.tags, myth.tags, ("myth",)), card_numbers=(1,), location=myth.location))
-        for item in myth.items:
-            try:
-                notes.append(_cloze_note(source, myth, item, myth_html, citation))
-            except ClozeSyntaxError as exc:
-                problems.append(error(item.text.at(exc.offset), exc.message, exc.hint))
+        notes.extend(_cloze_note(source, myth, item, myth_html, citation) for item in myth.items)
     description = render_markdown(source.description.source) if source.description else ""
     deck = DeckCards(key=source.key, name=source.name, deck_id=ids.deck_id(source.key),
                      description_html=description, citation_html=citation, notes=tuple(notes),
@@ -90,7 +86,7 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
 
 
 def _cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citation: str) -> Note:
-    cloze = parse_cloze(item.text.source, first_number=2)
+    cloze = item.cloze
     name = Deletion(1, item.name.source, "", 0)
     numbers = sorted({1, *(deletion.number for deletion in cloze.deletions)})
     return Note(

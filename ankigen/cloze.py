@@ -91,10 +91,21 @@ def _split_inner(inner: str, offset: int) -> tuple[int | None, str, str]:
             raise ClozeSyntaxError(offset, f"cloze number c{number} is out of range",
                                    f"use c1 to c{MAX_DELETIONS}")
         inner = explicit.group(2)
-    answer, _, hint = inner.partition("::")
+    answer, hint = _split_hint(inner)
     if not answer.strip():
         raise ClozeSyntaxError(offset, "empty cloze deletion", "write the answer between the braces: '{{answer}}'")
     return number, answer, hint.strip()
+
+
+def _split_hint(inner: str) -> tuple[str, str]:
+    """Split 'answer::hint' at the first '::' outside a `code span`, so `std::vector` stays whole."""
+    in_code = False
+    for index, char in enumerate(inner):
+        if char == "`":
+            in_code = not in_code
+        elif not in_code and inner.startswith("::", index):
+            return inner[:index], inner[index + 2:]
+    return inner, ""
 
 
 def _number(raw: list[tuple[int | None, str, str, int]], first_number: int) -> list[Deletion]:

@@ -16,6 +16,7 @@ from typing import TypeVar
 import yaml
 
 from ankigen import ids
+from ankigen.cloze import ClozeSyntaxError, ClozeText, parse_cloze
 from ankigen.errors import Diagnostic, error
 from ankigen.model import Citation, DeckSource, Item, ItemKind, Location, Myth, Text
 
@@ -318,7 +319,15 @@ class _Reader:
         text = self.text(entries["text"], "'text'") if "text" in entries else None
         key = self.key(entries["id"], f"the {kind} id") if "id" in entries else \
             (ids.slugify(name.source) if name else None)
-        if name is None or text is None or key is None:
+        cloze = self.cloze(text) if text is not None else None
+        if name is None or text is None or key is None or cloze is None:
             return None
-        return Item(kind=kind, key=key, key_is_explicit="id" in entries, name=name, text=text,
+        return Item(kind=kind, key=key, key_is_explicit="id" in entries, name=name, text=text, cloze=cloze,
                     location=self.location(node))
+
+    def cloze(self, text: Text) -> ClozeText | None:
+        try:
+            return parse_cloze(text.source, first_number=2)
+        except ClozeSyntaxError as exc:
+            self.diagnostics.append(error(text.at(exc.offset), exc.message, exc.hint))
+            return None

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ankigen.cloze import ClozeText
+
 ItemKind = Literal["technique", "limitation"]
 
 
@@ -53,6 +55,7 @@ class Item:
     key_is_explicit: bool
     name: Text
     text: Text
+    cloze: ClozeText  # ``text`` parsed: literal pieces and numbered deletions
     location: Location
 
 

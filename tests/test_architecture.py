@@ -20,6 +20,8 @@ ALLOWED = {
     "render": {"cloze", "sanitize"},
     "media": {"sanitize"},
     "errors": {"model"},
+    "model": {"cloze"},
+    "loader": {"cloze"},
 }
 ONLY_IMPORTER = {"click": "cli", "yaml": "loader", "genanki": {"apkg", "ids"}, "markdown": "render"}
 
