@@ -15,7 +15,7 @@ from typing import Literal
 
 from ankigen import ids
 from ankigen.cloze import Deletion
-from ankigen.errors import Diagnostic, error
+from ankigen.errors import Diagnostic
 from ankigen.model import Citation, DeckSource, Item, Location, Myth
 from ankigen.render import render_cloze, render_inline, render_markdown
 

@@ -111,7 +111,11 @@ def watch(paths: tuple[str, ...], output: Path, interval: float) -> None:
             click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
         click.echo(f"watching {', '.join(paths) or 'cards'} for changes (Ctrl-C to stop)", err=True)
 
-    _run(lambda: watch_sources(list(paths), rebuild, interval) or EXIT_OK)
+    def watch_forever() -> int:
+        watch_sources(list(paths), rebuild, interval)
+        return EXIT_OK
+
+    _run(watch_forever)
 
 
 def _check(paths: list[str], strict: bool) -> int:
@@ -127,7 +131,8 @@ def _check(paths: list[str], strict: bool) -> int:
 
 
 def _build(paths: list[str], output: Path, options: BuildOptions, check_only: bool) -> int:
-    from ankigen.pipeline import build as build_decks, display_path
+    from ankigen.pipeline import build as build_decks
+    from ankigen.pipeline import display_path
 
     outcome = build_decks(paths, output, options, dry_run=check_only)
     _print_diagnostics(outcome.diagnostics, strict=False)

@@ -20,7 +20,7 @@ from ankigen.cards import DeckCards, Note, derive_deck
 from ankigen.errors import Diagnostic, error
 from ankigen.lint import lint_deck
 from ankigen.loader import load_source
-from ankigen.lockfile import DeckState, Lock, NoteState, read_lock, write_lock
+from ankigen.lockfile import DeckState, NoteState, read_lock, write_lock
 from ankigen.model import DeckSource, Location
 from ankigen.notetypes import notetypes_fingerprint
 

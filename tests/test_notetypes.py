@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from ankigen import ids
-from ankigen.notetypes import (NOTETYPES_FINGERPRINT, NOTETYPES_REVISED, cloze_notetype, myth_notetype,
-                               notetypes_fingerprint)
+from ankigen.notetypes import (
+    NOTETYPES_FINGERPRINT,
+    NOTETYPES_REVISED,
+    cloze_notetype,
+    myth_notetype,
+    notetypes_fingerprint,
+)
 
 
 def test_a_change_to_templates_or_css_comes_with_a_new_revision_time() -> None:
