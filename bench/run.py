@@ -1,0 +1,423 @@
+"""The benchmark: ankigen against a plain genanki script, on this machine, in this run.
+
+For each size it generates sources (bench/generate.py), renders the same notes
+once for the floor (bench/floor.py, untimed), then times, as the median of
+several runs of separate processes:
+
+1. a cold build (apkg and html into an empty folder) against the floor;
+2. a rebuild with nothing changed, against the cold build;
+3. a rebuild after editing one of the source files, against the cold build;
+4. the peak memory (RSS) of a cold build against the floor's;
+5. ``ankigen --help``.
+
+Speed must never buy wrong output, so it also checks that every cold build
+writes the same bytes, that rebuilds leave unchanged decks alone and write
+what a full build writes, and (at the smallest size) that the decks import
+into real Anki with every note.
+
+    python bench/run.py                    # 1,000, 10,000 and 50,000 notes
+    python bench/run.py --huge             # ... and 200,000
+    python bench/run.py --sizes 2000 --runs 3
+    python bench/run.py --quick            # tiny sizes, one run: a smoke test for CI
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path[:0] = [str(BENCH), str(ROOT)]
+
+import generate  # noqa: E402  (bench/ is not a package: run as a script)
+
+DEFAULT_SIZES = (1_000, 10_000, 50_000)
+HUGE_SIZE = 200_000
+QUICK_SIZES = (100, 300)
+QUICK_FILES = 10
+# Notes keep this time (SOURCE_DATE_EPOCH), so every build of the same sources writes the same bytes.
+EPOCH = 1_767_225_600  # 2026-01-01
+HELP_RUNS = 10
+
+TARGETS = {
+    "cold": 1.3,  # cold build / floor, at the largest size
+    "noop": 0.10,  # no-op rebuild / cold build
+    "edit": 0.10,  # one-file rebuild / cold build
+    "rss": 2.0,  # peak RSS of a cold build / floor's
+    "help": 0.150,  # seconds
+}
+
+
+class BenchError(Exception):
+    """A build failed, or wrote something it should not have."""
+
+
+@dataclasses.dataclass
+class Sample:
+    seconds: float
+    rss: int  # peak resident set size in bytes, of the process and its children together
+
+
+@dataclasses.dataclass
+class SizeResult:
+    notes: int
+    files: int
+    runs: int
+    floor: float
+    cold: float
+    noop: float
+    edit: float
+    floor_rss: int
+    cold_rss: int
+    checks: list[str]
+
+
+# -- measuring one process -----------------------------------------------------
+
+
+def measure(command: Sequence[str], cwd: Path, watch_memory: bool = False) -> Sample:
+    """Run ``command`` to completion: its wall time, and with ``watch_memory`` its peak RSS (see peak_rss.py)."""
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(EPOCH))
+    with tempfile.TemporaryDirectory(prefix="ankigen-bench-") as scratch:
+        rss_file = Path(scratch) / "rss"
+        if watch_memory:
+            command = [sys.executable, str(BENCH / "peak_rss.py"), str(rss_file), *command]
+        with open(Path(scratch) / "stderr", "w+b") as err:
+            start = time.perf_counter()
+            completed = subprocess.run(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL, stderr=err, check=False)
+            seconds = time.perf_counter() - start
+            if completed.returncode != 0:
+                err.seek(0)
+                raise BenchError(f"{' '.join(command)} exited with {completed.returncode}:\n"
+                                 f"{err.read().decode(errors='replace')[-3000:]}")
+        rss = int(rss_file.read_text()) if watch_memory else 0
+    return Sample(seconds, rss)
+
+
+def ankigen_command() -> list[str]:
+    """The console script users run; the module entry point when it is not installed beside this Python."""
+    script = Path(sys.executable).with_name("ankigen")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from ankigen.cli import main; main()"]
+
+
+# -- checking output -----------------------------------------------------------
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.iterdir()) if path.is_file()}
+
+
+def expect_same(first: Path, second: Path, what: str) -> None:
+    a, b = digests(first), digests(second)
+    if a != b:
+        differing = sorted(name for name in a.keys() | b.keys() if a.get(name) != b.get(name))
+        raise BenchError(f"{what}: {first} and {second} differ in {', '.join(differing[:5])}")
+
+
+def import_into_anki(decks: Path, expected_notes: int, scratch: Path) -> str:
+    """Import every .apkg into one fresh collection of the real Anki backend and count the notes."""
+    try:
+        from tests.anki_collection import import_apkg, open_collection
+    except ImportError as exc:  # the anki package comes with the test extra
+        raise BenchError(f"cannot check the decks in Anki ({exc}); install the test extra: "
+                         "pip install -e '.[test]'") from exc
+    scratch.mkdir(parents=True, exist_ok=True)
+    collection = open_collection(scratch)
+    try:
+        for apkg in sorted(decks.glob("*.apkg")):
+            import_apkg(collection, apkg)
+        found = collection.note_count()
+    finally:
+        collection.close()
+    if found != expected_notes:
+        raise BenchError(f"Anki imported {found} notes from {decks}, expected {expected_notes}")
+    return f"the decks import into Anki with all {found} notes"
+
+
+def full_rebuild_matches(before: Path, after: Path, sources: Path, scratch: Path) -> str:
+    """A rebuild that may skip unchanged decks writes what a rebuild of every deck writes.
+
+    ``before`` holds the outputs the rebuild into ``after`` started from; a copy of it
+    with every deck's recorded inputs forgotten makes ankigen rebuild every deck.
+    """
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(before, scratch)
+    lock_path = scratch / "ankigen.lock"
+    lock = json.loads(lock_path.read_text(encoding="utf-8"))
+    for deck in lock["decks"].values():
+        deck["inputs"] = ""
+    lock_path.write_text(json.dumps(lock, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    measure([*ankigen_command(), "build", str(sources), "-o", str(scratch)], sources.parent)
+    expect_same(after, scratch, "a rebuild of every deck")
+    return "a rebuild writes the same bytes as a rebuild of every deck"
+
+
+# -- one size ------------------------------------------------------------------
+
+
+def prerender(sources: Path, target: Path) -> int:
+    """The notes of every source as ankigen derives them (HTML fields), as JSON for the floor; returns the count."""
+    from ankigen.notetypes import cloze_notetype, myth_notetype
+    from ankigen.pipeline import load_decks
+
+    loaded, diagnostics = load_decks([str(sources)], lint=False)
+    problems = [d for d in diagnostics if d.severity == "error"]
+    if problems:
+        raise BenchError(f"the generated sources have errors, first: {problems[0]}")
+    notetypes = {"myth": myth_notetype(), "cloze": cloze_notetype()}
+    data = {
+        "timestamp": EPOCH,
+        "notetypes": {kind: {"id": t.id, "name": t.name, "fields": list(t.fields), "front": t.front,
+                             "back": t.back, "css": t.css, "cloze": t.is_cloze} for kind, t in notetypes.items()},
+        "decks": [{"id": item.deck.deck_id, "name": item.deck.name, "description": item.deck.description_html,
+                   "notes": [{"guid": note.guid, "notetype": "cloze" if note.is_cloze else "myth",
+                              "fields": list(note.fields), "tags": list(note.tags)} for note in item.deck.notes]}
+                  for item in loaded],
+    }
+    target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return sum(len(deck["notes"]) for deck in data["decks"])
+
+
+def median_of(runs: int, action: Callable[[int], Sample]) -> float:
+    return statistics.median(action(index).seconds for index in range(runs))
+
+
+def bench_size(notes: int, files: int, runs: int, work: Path, verify_in_anki: bool,
+               log: Callable[[str], None]) -> SizeResult:
+    folder = work / f"n{notes}"
+    shutil.rmtree(folder, ignore_errors=True)
+    sources = folder / "sources"
+    generate.write_sources(sources, notes, files)
+    notes_json = folder / "notes.json"
+    if prerender(sources, notes_json) != notes:
+        raise BenchError(f"the generator wrote the wrong number of notes for {notes}")
+    build = [*ankigen_command(), "build", str(sources), "-o"]
+    floor = [sys.executable, str(BENCH / "floor.py"), str(notes_json)]
+    checks = []
+
+    log(f"{notes} notes: floor")
+    floor_time = median_of(runs, lambda i: measure([*floor, str(folder / f"floor-{i}.apkg")], folder))
+    floor_rss = measure([*floor, str(folder / "floor-rss.apkg")], folder, watch_memory=True).rss
+
+    log(f"{notes} notes: cold build")
+    cold_dirs = [folder / f"cold-{i}" for i in range(max(runs, 2))]
+    cold_time = median_of(runs, lambda i: measure([*build, str(cold_dirs[i])], folder))
+    cold_rss = measure([*build, str(folder / "cold-rss")], folder, watch_memory=True).rss
+    if runs < 2:
+        measure([*build, str(cold_dirs[1])], folder)
+    for other in [*cold_dirs[1:], folder / "cold-rss"]:
+        expect_same(cold_dirs[0], other, "two cold builds")
+    checks.append("every cold build writes the same bytes")
+
+    log(f"{notes} notes: no-op rebuild")
+    decks = cold_dirs[0]
+    noop_time = median_of(runs, lambda i: measure([*build, str(decks)], folder))
+    expect_same(cold_dirs[1], decks, "a rebuild with nothing changed")
+    checks.append("a rebuild with nothing changed writes nothing new")
+
+    log(f"{notes} notes: rebuild after editing one of {files} files")
+    before = folder / "before-edit"
+
+    def edit_once(index: int) -> Sample:
+        shutil.rmtree(before, ignore_errors=True)
+        shutil.copytree(decks, before)
+        file_index = (index * 37 + 11) % files
+        generate.edit_source(sources, file_index, notes, files, edition=index + 1)
+        sample = measure([*build, str(decks)], folder)
+        changed = {name for name, digest in digests(decks).items() if digests(before).get(name) != digest}
+        expected = {f"bench-{file_index:03d}.apkg", f"bench-{file_index:03d}.html", "ankigen.lock"}
+        if not changed <= expected or f"bench-{file_index:03d}.apkg" not in changed:
+            raise BenchError(f"editing {generate.source_name(file_index)} changed {sorted(changed)}")
+        return sample
+
+    edit_time = median_of(runs, edit_once)
+    checks.append("a rebuild after an edit rewrites only the edited deck")
+
+    if verify_in_anki:
+        checks.append(full_rebuild_matches(before, decks, sources, folder / "full-rebuild"))
+        checks.append(import_into_anki(cold_dirs[0], notes, folder / "anki"))
+    return SizeResult(notes, files, runs, floor_time, cold_time, noop_time, edit_time, floor_rss, cold_rss, checks)
+
+
+def bench_help(runs: int) -> float:
+    return median_of(runs, lambda i: measure([*ankigen_command(), "--help"], ROOT))
+
+
+# -- the table -----------------------------------------------------------------
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        memory_text = f", {memory:.0f} GiB RAM"
+    except (ValueError, OSError):
+        memory_text = ""
+    return (f"{model}, {os.cpu_count()} cores{memory_text}; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()} ({platform.python_implementation()})")
+
+
+def _versions() -> str:
+    from importlib.metadata import version
+
+    parts = [f"{name} {version(name)}" for name in ("ankigen", "genanki", "markdown", "pyyaml")]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        parts.append(f"commit {commit}")
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return ", ".join(parts)
+
+
+def _load() -> str:
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "unknown"
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def _mib(value: int) -> str:
+    return f"{value / 2**20:.0f} MiB"
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def table(results: list[SizeResult], help_time: float) -> str:
+    largest = results[-1]
+    files = largest.files
+    header = "| measure | " + " | ".join(f"{r.notes:,} notes" for r in results) + \
+        f" | target (at {largest.notes:,}) |"
+    rule = "|---|" + "---:|" * len(results) + "---|"
+
+    def row(label: str, cell: Callable[[SizeResult], str], target: str) -> str:
+        return f"| {label} | " + " | ".join(cell(r) for r in results) + f" | {target} |"
+
+    cold = largest.cold / largest.floor
+    noop = largest.noop / largest.cold
+    edit = largest.edit / largest.cold
+    rss = largest.cold_rss / largest.floor_rss
+    rows = [
+        header, rule,
+        row("1. cold build / floor", lambda r: f"{r.cold / r.floor:.2f}x ({_seconds(r.cold)} / {_seconds(r.floor)})",
+            f"<= {TARGETS['cold']}x: {_met(cold <= TARGETS['cold'])}"),
+        row("2. no-op rebuild / cold", lambda r: f"{r.noop / r.cold:.1%} ({_seconds(r.noop)})",
+            f"<= {TARGETS['noop']:.0%}: {_met(noop <= TARGETS['noop'])}"),
+        row(f"3. edit 1 of {files} files, rebuild / cold", lambda r: f"{r.edit / r.cold:.1%} ({_seconds(r.edit)})",
+            f"<= {TARGETS['edit']:.0%}: {_met(edit <= TARGETS['edit'])}"),
+        row("4. peak RSS cold / floor",
+            lambda r: f"{r.cold_rss / r.floor_rss:.2f}x ({_mib(r.cold_rss)} / {_mib(r.floor_rss)})",
+            f"<= {TARGETS['rss']}x: {_met(rss <= TARGETS['rss'])}"),
+        row("5. `ankigen --help`", lambda r: _seconds(help_time) if r is results[0] else "",
+            f"< {TARGETS['help'] * 1000:.0f} ms: {_met(help_time < TARGETS['help'])}"),
+        row("cold build per 1,000 notes", lambda r: _seconds(r.cold / r.notes * 1000), "grows linearly"),
+    ]
+    return "\n".join(rows)
+
+
+def report(results: list[SizeResult], help_time: float, started: float, started_at: float, load: str) -> str:
+    runs = ", ".join(f"{r.runs} at {r.notes:,} notes" for r in results)
+    checks = sorted({check for r in results for check in r.checks})
+    lines = [
+        "# ankigen benchmark", "",
+        f"Machine: {machine()}  ",
+        f"Software: {_versions()}  ",
+        f"Run: {time.strftime('%Y-%m-%d %H:%M', time.localtime(started_at))}, "
+        f"{time.perf_counter() - started:.0f} s, load average {load} at the start; medians of {runs}; "
+        f"notes spread over {results[-1].files} source files; `python bench/run.py {' '.join(sys.argv[1:])}`".rstrip(),
+        "",
+        table(results, help_time), "",
+        "The floor is a plain genanki script writing the same notes, already rendered, to one .apkg. "
+        "Times are wall-clock times of separate processes, start-up included.", "",
+        "Checks passed:", *[f"- {check}" for check in checks], "",
+    ]
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Benchmark ankigen against a plain genanki script.",
+                                     epilog="The table is printed and written to --output (bench/results.md).")
+    parser.add_argument("--sizes", help=f"comma-separated note counts (default: {','.join(map(str, DEFAULT_SIZES))})")
+    parser.add_argument("--huge", action="store_true", help=f"also run {HUGE_SIZE:,} notes")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"smoke test: {', '.join(map(str, QUICK_SIZES))} notes in {QUICK_FILES} files, one run")
+    parser.add_argument("--runs", type=int, help="runs per measurement (default: 5, 3 from 50,000 notes, "
+                                                 "1 from 200,000)")
+    parser.add_argument("--files", type=int, help=f"source files (default: {generate.DEFAULT_FILES})")
+    parser.add_argument("--output", type=Path, help="where to write the table (default: bench/results.md; "
+                                                    "with --quick: inside --workdir)")
+    parser.add_argument("--workdir", type=Path, default=BENCH / "out", help="scratch folder (default: bench/out)")
+    return parser.parse_args(argv)
+
+
+def default_runs(notes: int) -> int:
+    return 1 if notes >= HUGE_SIZE else 3 if notes >= 50_000 else 5
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    started, started_at, load = time.perf_counter(), time.time(), _load()
+    if args.quick:
+        sizes = list(QUICK_SIZES)
+    elif args.sizes:
+        sizes = sorted(generate.iter_sizes(args.sizes))
+    else:
+        sizes = list(DEFAULT_SIZES)
+    if args.huge and HUGE_SIZE not in sizes:
+        sizes.append(HUGE_SIZE)
+    files = args.files or (QUICK_FILES if args.quick else generate.DEFAULT_FILES)
+    output = args.output or (args.workdir / "results.md" if args.quick else BENCH / "results.md")
+    args.workdir.mkdir(parents=True, exist_ok=True)
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+    try:
+        results = []
+        for index, notes in enumerate(sizes):
+            runs = args.runs or (1 if args.quick else default_runs(notes))
+            results.append(bench_size(notes, min(files, notes), runs, args.workdir, index == 0, log))
+        help_time = bench_help(3 if args.quick else HELP_RUNS)
+    except BenchError as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 1
+    text = report(results, help_time, started, started_at, load)
+    print(text)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    log(f"wrote {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""The benchmark's smoke run: tiny sizes, one run each; it must finish, check its outputs and write its table.
+
+No timing is asserted: CI machines vary too much. The real run is `python bench/run.py`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_benchmark_writes_a_table_with_every_measure(tmp_path: Path) -> None:
+    results = tmp_path / "results.md"
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--workdir", str(tmp_path / "work"),
+         "--output", str(results)],
+        capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
+    table = results.read_text(encoding="utf-8")
+    assert table in completed.stdout
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    for label in ("1. cold build / floor", "2. no-op rebuild / cold", "3. edit 1 of 10 files, rebuild / cold",
+                  "4. peak RSS cold / floor", "5. `ankigen --help`"):
+        assert any(row.startswith(f"| {label} |") for row in rows), label
+    assert "the decks import into Anki with all 100 notes" in table
+    assert "every cold build writes the same bytes" in table
