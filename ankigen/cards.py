@@ -16,6 +16,7 @@ from typing import Literal
 from ankigen import ids
 from ankigen.cloze import Deletion
 from ankigen.errors import Diagnostic
+from ankigen.media import ImageFolder
 from ankigen.model import Citation, DeckSource, Item, Location, Myth
 from ankigen.render import render_cloze, render_inline, render_markdown
 
@@ -69,29 +70,32 @@ class DeckCards:
 def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
     """All notes of a deck, and the problems found in what its texts refer to."""
     citation = render_citation(source.citation)
-    problems: list[Diagnostic] = []
+    images = ImageFolder(source.base_dir)
     notes: list[Note] = []
     for myth in source.myths:
-        myth_html = render_inline(myth.myth.source)
+        myth_html = render_inline(myth.myth.source, images.image_src(myth.myth))
         notes.append(Note(
             guid=ids.note_guid(source.key, myth.key), kind="myth", key=myth.key, myth_key=myth.key,
-            fields=(myth_html, render_markdown(myth.fact.source), citation),
+            fields=(myth_html, render_markdown(myth.fact.source, images.image_src(myth.fact)), citation),
             tags=anki_tags(source.tags, myth.tags, ("myth",)), card_numbers=(1,), location=myth.location))
-        notes.extend(_cloze_note(source, myth, item, myth_html, citation) for item in myth.items)
-    description = render_markdown(source.description.source) if source.description else ""
+        notes.extend(_cloze_note(source, myth, item, myth_html, citation, images) for item in myth.items)
+    description = render_markdown(source.description.source, images.image_src(source.description)) \
+        if source.description else ""
     deck = DeckCards(key=source.key, name=source.name, deck_id=ids.deck_id(source.key),
                      description_html=description, citation_html=citation, notes=tuple(notes),
-                     source_path=source.path)
-    return deck, problems
+                     source_path=source.path, media=images.media)
+    return deck, images.problems
 
 
-def _cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citation: str) -> Note:
+def _cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citation: str,
+                images: ImageFolder) -> Note:
     cloze = item.cloze
     name = Deletion(1, item.name.source, "", 0)
     numbers = sorted({1, *(deletion.number for deletion in cloze.deletions)})
+    text = render_cloze(cloze, name, images.image_src(item.text, item.name))
     return Note(
         guid=ids.note_guid(source.key, myth.key, item.key), kind=item.kind, key=f"{myth.key}/{item.key}",
-        myth_key=myth.key, fields=(render_cloze(cloze, name), _KIND_LABELS[item.kind], myth_html, citation),
+        myth_key=myth.key, fields=(text, _KIND_LABELS[item.kind], myth_html, citation),
         tags=anki_tags(source.tags, myth.tags, (item.kind,)), card_numbers=tuple(numbers), location=item.location)
 
 

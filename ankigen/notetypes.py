@@ -19,8 +19,8 @@ from ankigen import ids
 # When the templates or CSS last changed (Unix time). Anki only replaces a
 # notetype's look when the incoming one is newer, so bump this with every
 # change; tests/test_notetypes.py fails until you do.
-NOTETYPES_REVISED = 1_795_478_400  # 2026-11-24
-NOTETYPES_FINGERPRINT = "c7bc29528a895eea"  # notetypes_fingerprint() at that revision
+NOTETYPES_REVISED = 1_795_528_706  # 2026-11-24 13:58 UTC: code highlighting colours
+NOTETYPES_FINGERPRINT = "e060fa21a8fc676d"  # notetypes_fingerprint() at that revision
 
 
 @dataclass(frozen=True)

@@ -5,19 +5,28 @@ back untouched afterwards, because Markdown would eat its backslashes and
 underscores; Anki's MathJax and the sheet read it from the HTML text. Cloze
 deletions are rendered the same way: set aside, their answers rendered on
 their own, and put back as Anki's ``{{cN::answer::hint}}``.
+
+Fenced code blocks are highlighted by pygments (through codehilite) into
+``<div class="codehilite">`` with short token classes; the colours live in our
+CSS (templates/card.css), never inline, so cards and sheets restyle them.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import markdown
+from pygments.formatters import HtmlFormatter
+from pygments.token import Text as TextToken
+from pygments.token import _TokenType
 
 from ankigen.cloze import ClozeText, Deletion
-from ankigen.sanitize import sanitize_html
+from ankigen.sanitize import ImageSrc, sanitize_html
 
-_EXTENSIONS = ["extra", "sane_lists"]
+_EXTENSIONS = ["extra", "sane_lists", "codehilite"]
 _MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 # Private-use characters: Markdown leaves them alone and authors never type them.
 _MATH_MARK = "\ue000{}\ue001"
@@ -25,10 +34,55 @@ _MATH_TOKEN = re.compile("\ue000(\\d+)\ue001")
 _CLOZE_MARK = "\ue002{}\ue003"
 _CLOZE_TOKEN = re.compile("\ue002(\\d+)\ue003")
 _PARAGRAPH = re.compile(r"<p>(.*)</p>\Z", re.DOTALL)
+# A math or cloze placeholder, which a lexer may have cut into several tokens.
+_PLACEHOLDER = re.compile("[\ue000\ue002][^\ue001\ue003]*(?:[\ue001\ue003]|\\Z)")
 
 
-def render_markdown(text: str) -> str:
-    """Render block Markdown (paragraphs, lists, code) to sanitised HTML."""
+class _PlaceholderSafeFormatter(HtmlFormatter):  # type: ignore[type-arg]
+    """pygments' HTML, with our placeholders kept whole so they can be put back after highlighting.
+
+    A lexer sees a placeholder as stray characters and splits it across spans
+    (``<span class="err">\ue002</span><span class="mi">0</span>...``); joined
+    into one plain-text token it comes out as written.
+    """
+
+    def format_unencoded(self, tokensource: Iterable[tuple[_TokenType, str]], outfile: Any) -> None:
+        super().format_unencoded(_whole_placeholders(tokensource), outfile)
+
+
+def _whole_placeholders(tokens: Iterable[tuple[_TokenType, str]]) -> Iterator[tuple[_TokenType, str]]:
+    pending = ""  # the start of a placeholder that continues in the next token
+    for kind, value in tokens:
+        if pending:
+            value = pending + value
+            pending = ""
+        last = 0
+        for match in _PLACEHOLDER.finditer(value):
+            if match.start() > last:
+                yield kind, value[last:match.start()]
+            if match.group()[-1] not in "\ue001\ue003":
+                pending = match.group()
+            else:
+                yield TextToken, match.group()
+            last = match.end()
+        if last < len(value):
+            yield kind, value[last:]
+    if pending:
+        yield TextToken, pending
+
+
+_EXTENSION_CONFIGS = {
+    # Classes, not inline styles, so our CSS decides the colours (light, night mode, print).
+    "codehilite": {"css_class": "codehilite", "guess_lang": False, "noclasses": False,
+                   "pygments_formatter": _PlaceholderSafeFormatter},
+}
+
+
+def render_markdown(text: str, image_src: ImageSrc | None = None) -> str:
+    """Render block Markdown (paragraphs, lists, code) to sanitised HTML.
+
+    ``image_src`` decides what each image's src becomes (see ``sanitize_html``).
+    """
     spans: list[str] = []
 
     def set_aside(match: re.Match[str]) -> str:
@@ -37,21 +91,23 @@ def render_markdown(text: str) -> str:
 
     protected = _MATH.sub(set_aside, text.replace("\ue000", "").replace("\ue001", ""))
     # A fresh converter per document: extensions keep state (footnotes, abbreviations).
-    converted = markdown.Markdown(extensions=_EXTENSIONS, output_format="html").convert(protected)
-    safe = sanitize_html(converted)
+    converted = markdown.Markdown(extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS,
+                                  output_format="html").convert(protected)
+    safe = sanitize_html(converted, image_src)
     return _MATH_TOKEN.sub(lambda m: spans[int(m.group(1))], safe)
 
 
-def render_inline(text: str) -> str:
+def render_inline(text: str, image_src: ImageSrc | None = None) -> str:
     """Render Markdown meant for one line (a name, an answer) without the wrapping paragraph."""
-    rendered = render_markdown(text)
+    rendered = render_markdown(text, image_src)
     single = _PARAGRAPH.match(rendered)
     if single and "<p>" not in single.group(1):
         return single.group(1)
     return rendered
 
 
-def render_cloze(cloze: ClozeText, name_deletion: Deletion | None = None) -> str:
+def render_cloze(cloze: ClozeText, name_deletion: Deletion | None = None,
+                 image_src: ImageSrc | None = None) -> str:
     """Render cloze text to HTML in Anki's ``{{cN::answer::hint}}`` form.
 
     ``name_deletion`` (an item's name as c1) is prefixed to the text as its subject.
@@ -60,18 +116,18 @@ def render_cloze(cloze: ClozeText, name_deletion: Deletion | None = None) -> str
     for index, piece in enumerate(cloze.pieces[1:]):
         skeleton.append(_CLOZE_MARK.format(index))
         skeleton.append(piece)
-    body = render_markdown("".join(skeleton))
+    body = render_markdown("".join(skeleton), image_src)
     deletions = cloze.deletions
-    body = _CLOZE_TOKEN.sub(lambda m: anki_cloze(deletions[int(m.group(1))]), body)
+    body = _CLOZE_TOKEN.sub(lambda m: anki_cloze(deletions[int(m.group(1))], image_src), body)
     if name_deletion is None:
         return body
-    subject = f"<strong>{anki_cloze(name_deletion)}</strong>: "
+    subject = f"<strong>{anki_cloze(name_deletion, image_src)}</strong>: "
     return body.replace("<p>", "<p>" + subject, 1) if body.startswith("<p>") else subject + body
 
 
-def anki_cloze(deletion: Deletion) -> str:
+def anki_cloze(deletion: Deletion, image_src: ImageSrc | None = None) -> str:
     """One deletion in Anki's syntax, with '::' and '}}' in the answer escaped so Anki can't misread them."""
-    answer = _guard(render_inline(deletion.answer))
+    answer = _guard(render_inline(deletion.answer, image_src))
     hint = _guard(html.escape(deletion.hint, quote=False))
     return f"{{{{c{deletion.number}::{answer}{'::' + hint if hint else ''}}}}}"
 

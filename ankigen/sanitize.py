@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 
 ALLOWED_TAGS = frozenset(
@@ -37,9 +38,18 @@ _SAFE_LINK = re.compile(r"(https?:|mailto:|#)", re.IGNORECASE)
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 
 
-def sanitize_html(markup: str) -> str:
-    """Return ``markup`` with only allowlisted tags and attributes, safe to put in a card."""
-    parser = _Sanitizer()
+# Given an image's src as written, the src to write instead, or None to drop it.
+ImageSrc = Callable[[str], str | None]
+
+
+def sanitize_html(markup: str, image_src: ImageSrc | None = None) -> str:
+    """Return ``markup`` with only allowlisted tags and attributes, safe to put in a card.
+
+    ``image_src`` sees every ``<img src>`` that survives as written, before the
+    URL check (so it can explain a refused remote image); what it returns is
+    checked like any other src.
+    """
+    parser = _Sanitizer(image_src)
     parser.feed(markup)
     parser.close()
     return parser.output()
@@ -55,8 +65,9 @@ def _safe_url(tag: str, name: str, value: str) -> bool:
 
 
 class _Sanitizer(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, image_src: ImageSrc | None = None) -> None:
         super().__init__(convert_charrefs=True)
+        self._image_src = image_src
         self._out: list[str] = []
         self._open: list[str] = []
         self._skip_depth = 0
@@ -76,6 +87,9 @@ class _Sanitizer(HTMLParser):
         if tag not in ALLOWED_TAGS:
             return
         allowed = _GLOBAL_ATTRIBUTES | _TAG_ATTRIBUTES.get(tag, set())
+        if tag == "img" and self._image_src is not None:
+            attrs = [(name, self._image_src(value) if name == "src" and value is not None else value)
+                     for name, value in attrs]
         kept = [
             f' {name}="{html.escape(value, quote=True)}"'
             for name, value in attrs
