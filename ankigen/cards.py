@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ankigen import ids
-from ankigen.cloze import Deletion
-from ankigen.errors import Diagnostic
+from ankigen.cloze import ClozeSyntaxError, Deletion
+from ankigen.errors import Diagnostic, error
 from ankigen.media import ImageFolder
 from ankigen.model import Citation, DeckSource, Item, Location, Myth
 from ankigen.render import render_cloze, render_inline, render_markdown
@@ -72,19 +72,24 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
     citation = render_citation(source.citation)
     images = ImageFolder(source.base_dir)
     notes: list[Note] = []
+    cloze_problems: list[Diagnostic] = []
     for myth in source.myths:
         myth_html = render_inline(myth.myth.source, images.image_src(myth.myth))
         notes.append(Note(
             guid=ids.note_guid(source.key, myth.key), kind="myth", key=myth.key, myth_key=myth.key,
             fields=(myth_html, render_markdown(myth.fact.source, images.image_src(myth.fact)), citation),
             tags=anki_tags(source.tags, myth.tags, ("myth",)), card_numbers=(1,), location=myth.location))
-        notes.extend(_cloze_note(source, myth, item, myth_html, citation, images) for item in myth.items)
+        for item in myth.items:
+            try:
+                notes.append(_cloze_note(source, myth, item, myth_html, citation, images))
+            except ClozeSyntaxError as exc:  # a deletion that rendering would lose or break
+                cloze_problems.append(error(item.text.at(exc.offset), exc.message, exc.hint))
     description = render_markdown(source.description.source, images.image_src(source.description)) \
         if source.description else ""
     deck = DeckCards(key=source.key, name=source.name, deck_id=ids.deck_id(source.key),
                      description_html=description, citation_html=citation, notes=tuple(notes),
                      source_path=source.path, media=images.media)
-    return deck, images.problems
+    return deck, images.problems + cloze_problems
 
 
 def _cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citation: str,

@@ -24,6 +24,7 @@ from ankigen.model import Citation, DeckSource, Item, ItemKind, Location, Myth, 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 # Deep nesting only happens in hostile files; our format is five levels deep.
 MAX_DEPTH = 32
+_DEPTH_HINT = f"a source needs only a few levels of lists and mappings; at most {MAX_DEPTH} are allowed"
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML = "tag:yaml.org,2002:"
@@ -36,6 +37,7 @@ _MYTH_KEYS = ("id", "myth", "fact", "tags", "techniques", "limitations")
 _ITEM_KEYS = ("name", "id", "text")
 
 T = TypeVar("T")
+_MYTHS = object()  # the scope of myth ids (item ids are scoped by their myth's node)
 
 
 def load_source(path: Path, display_path: str | None = None) -> tuple[DeckSource | None, list[Diagnostic]]:
@@ -62,19 +64,26 @@ def parse_source(data: bytes, path: str, base_dir: str = "") -> tuple[DeckSource
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        return None, [_yaml_error(exc, path)]
+        return None, [_yaml_error(exc, text, path)]
     except yaml.reader.ReaderError as exc:
-        line, column = _line_column(text, exc.position)
-        return None, [error(Location(path, line, column), f"character {exc.character!r} is not allowed in YAML",
-                            "remove it or write it as an escape inside a double-quoted string")]
+        # libyaml counts the position in UTF-8 bytes, the pure-Python reader in characters
+        index = exc.position if _Loader is yaml.SafeLoader else \
+            len(text.encode("utf-8")[:exc.position].decode("utf-8", "ignore"))
+        line, column = _line_column(text, index)
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        escape = f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+        return None, [error(Location(path, line, column), f"control character U+{code:04X} is not allowed in YAML",
+                            f"remove it, or write it as \"{escape}\" in a double-quoted string")]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML always marks the errors above
         return None, [error(Location(path, 1, 1), f"invalid YAML: {exc}")]
     except RecursionError:
-        return None, [error(Location(path, 1, 1), "the YAML is nested too deeply",
-                            f"a source needs only a few levels; at most {MAX_DEPTH} are allowed")]
-    if root is None:
+        return None, [error(Location(path, 1, 1), "the YAML is nested too deeply", _DEPTH_HINT)]
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _YAML + "null" and not root.value):
         return None, [error(Location(path, 1, 1), "the file is empty",
                             "a source needs at least 'deck:' and 'myths:'; see the README for an example")]
+    refused = _refuse_aliases_and_depth(root, text, path)
+    if refused:
+        return None, refused
     reader = _Reader(path, text)
     deck = reader.deck(root, base_dir)
     return (deck if not reader.diagnostics else None), reader.diagnostics
@@ -84,6 +93,8 @@ def _decode(data: bytes, path: str) -> tuple[str, Diagnostic | None]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return "", error(Location(path, 1, 1), "the file is UTF-16, not UTF-8", "save the file as UTF-8")
         line = data.count(b"\n", 0, exc.start) + 1
         line_start = data.rfind(b"\n", 0, exc.start) + 1
         column = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
@@ -98,18 +109,69 @@ def _line_column(text: str, index: int) -> tuple[int, int]:
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
-def _yaml_error(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
+def _yaml_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     location = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path, 1, 1)
     problem = exc.problem or "invalid YAML"
-    if exc.context:
-        problem = f"{exc.context}, {problem}"
     hint = "check the indentation and quoting on this line and the one before"
-    if "\\t" in problem or "'\\t'" in problem:
-        hint = "YAML does not allow tabs for indentation; indent with spaces"
-    elif "expected a single document" in problem:
-        hint = "a source holds one deck: remove the '---' separator"
+    context = exc.context_mark
+    if exc.context and context is not None and mark is not None and (context.line, context.column) != \
+            (mark.line, mark.column):
+        hint = f"{exc.context} that starts at line {context.line + 1}, column {context.column + 1}; {hint}"
+    elif exc.context:
+        problem = f"{exc.context}, {problem}"
+    line = text.splitlines()[mark.line] if mark is not None and mark.line < len(text.splitlines()) else ""
+    indentation = line[:len(line) - len(line.lstrip(" \t"))]
+    if "\t" in indentation or "tab" in problem:
+        if "\t" in indentation:
+            location = Location(path, location.line, indentation.index("\t") + 1)
+        return error(location, "invalid YAML: a tab is used for indentation",
+                     "indent with spaces; YAML does not allow tabs")
+    if "quoted scalar" in (exc.context or "") and context is not None:
+        return error(Location(path, context.line + 1, context.column + 1),
+                     "invalid YAML: this quoted text is never closed", "end it with the quote it starts with")
+    if "expected a single document" in (exc.context or ""):
+        return error(location, "invalid YAML: a second document starts here",
+                     "a source holds one deck: remove the '---' separator and what follows, or move it to its own file")
+    if "nesting depth" in problem:
+        return error(location, "the YAML is nested too deeply", _DEPTH_HINT)
+    elif "mapping values are not allowed" in problem:
+        hint = "put text that contains ': ' in quotes, and line up the keys of one entry under each other"
+    elif "undefined alias" in problem:
+        hint = "aliases ('*name') are not supported: write the value out in full"
     return error(location, f"invalid YAML: {problem}", hint)
+
+
+def _refuse_aliases_and_depth(root: yaml.Node, text: str, path: str) -> list[Diagnostic]:
+    """Walk every node once (without recursion): aliases and deep nesting are refused before reading.
+
+    ``yaml.compose`` does not expand an alias; it hands back the anchored node
+    again, so a "billion laughs" file composes small, and this walk, which
+    visits each node object once, stays linear. An alias's own position is not
+    on the node, so when there is one the events are read again to find them all.
+    """
+    seen: set[int] = set()
+    has_alias = False
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            has_alias = True
+            continue
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            where = Location(path, node.start_mark.line + 1, node.start_mark.column + 1)
+            return [error(where, "the YAML is nested too deeply", _DEPTH_HINT)]
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                stack.extend(((value, depth + 1), (key, depth + 1)))
+    if not has_alias:
+        return []
+    return [error(Location(path, event.start_mark.line + 1, event.start_mark.column + 1),
+                  f"YAML alias '*{event.anchor}' is not supported", "write the value out in full")
+            for event in yaml.parse(text, Loader=_Loader) if isinstance(event, yaml.AliasEvent)]
 
 
 def _kind(node: yaml.Node) -> str:
@@ -129,7 +191,7 @@ class _Reader:
     path: str
     source_text: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    _visited: set[int] = field(default_factory=set)
+    claims: dict[tuple[int, str], Location] = field(default_factory=dict)  # (scope, key): where first used
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -139,15 +201,8 @@ class _Reader:
     def error(self, node: yaml.Node, message: str, hint: str = "") -> None:
         self.diagnostics.append(error(self.location(node), message, hint))
 
-    def admit(self, node: yaml.Node, depth: int = 0) -> bool:
-        """Refuse what the format never needs: aliases, non-core tags, deep nesting."""
-        if id(node) in self._visited:
-            self.error(node, "YAML aliases ('*name') are not supported", "write the value out in full")
-            return False
-        self._visited.add(id(node))
-        if depth > MAX_DEPTH:
-            self.error(node, "the YAML is nested too deeply", f"at most {MAX_DEPTH} levels are allowed")
-            return False
+    def admit(self, node: yaml.Node) -> bool:
+        """Refuse tags outside the core schema (aliases and depth were refused before the walk)."""
         allowed = _SCALAR_TAGS if isinstance(node, yaml.ScalarNode) else {_YAML + "seq", _YAML + "map"}
         if node.tag not in allowed:
             tag = node.tag.replace(_YAML, "!!")
@@ -166,9 +221,15 @@ class _Reader:
             return None
         entries: dict[str, yaml.Node] = {}
         first_seen: dict[str, yaml.Node] = {}
+        suggested: set[str] = set()  # a typo already reported as "did you mean": not also "missing"
         for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _YAML + "merge":
+                self.error(key_node, "YAML merge keys ('<<') are not supported", "write the keys out in full")
+                suggested.update(allowed)  # whatever it meant to bring in is not reported missing too
+                continue
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
-                self.error(key_node, f"a key in {what} must be plain text")
+                self.error(key_node, f"a key in {what} must be plain text",
+                           f"allowed keys: {', '.join(allowed)}")
                 continue
             key = key_node.value
             if key in first_seen:
@@ -180,11 +241,12 @@ class _Reader:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
                 hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
+                suggested.update(close)
                 self.error(key_node, f"unknown key '{key}' in {what}", hint)
                 continue
             entries[key] = value_node
         for key in required:
-            if key not in entries and key not in first_seen:
+            if key not in entries and key not in first_seen and key not in suggested:
                 self.error(node, f"{what} is missing the required key '{key}'", f"add '{key}: ...'")
         return entries
 
@@ -209,7 +271,7 @@ class _Reader:
         exact = "\n" not in raw and (raw == value or (raw[:1] in "'\"" and raw[1:-1] == value))
         if exact and raw != value:
             location = Location(location.path, location.line, location.column + 1)
-        return Text(value, location, exact)
+        return Text(value, location, exact, "" if exact else raw)
 
     def key(self, node: yaml.Node, what: str) -> str | None:
         value = self.scalar(node, what, "write a short stable key such as 'transfer-learning'")
@@ -238,17 +300,13 @@ class _Reader:
         results = (read(child) for child in node.value)
         return [result for result in results if result is not None]
 
-    def unique(self, records: list[T], key: Callable[[T], str], location: Callable[[T], Location],
-               what: str) -> None:
-        seen: dict[str, Location] = {}
-        for record in records:
-            value, where = key(record), location(record)
-            if value in seen:
-                self.diagnostics.append(error(
-                    where, f"duplicate {what} '{value}' (first on line {seen[value].line})",
-                    "give each one its own 'id:'"))
-            else:
-                seen[value] = where
+    def claim(self, scope: object, key: str, node: yaml.Node, what: str) -> None:
+        """Report a second use of ``key`` in ``scope``, even when its entry has other mistakes."""
+        where = self.location(node)
+        first = self.claims.setdefault((id(scope), key), where)
+        if first is not where:
+            self.diagnostics.append(error(where, f"duplicate {what} '{key}' (first on line {first.line})",
+                                          "give each one its own 'id:'"))
 
     # -- the format ---------------------------------------------------------------
 
@@ -271,7 +329,6 @@ class _Reader:
             elif entries["myths"].tag == _YAML + "null":
                 self.diagnostics.pop()  # replace "must be a list, not nothing" with the clearer message
                 self.error(entries["myths"], "'myths' is empty", "add at least one myth with 'myth:' and 'fact:'")
-        self.unique(myths, lambda m: m.key, lambda m: m.location, "myth id")
         if name is None or key is None:
             return None
         return DeckSource(key=key, name=name, description=description, citation=citation, tags=tags,
@@ -295,23 +352,24 @@ class _Reader:
         fact = self.text(entries["fact"], "'fact'") if "fact" in entries else None
         key = self.key(entries["id"], "the myth id") if "id" in entries else \
             (ids.slugify(statement.source) if statement else None)
+        if key is not None:
+            self.claim(_MYTHS, key, node, "myth id")
         tags = self.tags(entries["tags"]) if "tags" in entries else ()
-        techniques = self.items(entries.get("techniques"), "technique")
-        limitations = self.items(entries.get("limitations"), "limitation")
-        self.unique(techniques + limitations, lambda i: i.key, lambda i: i.location, "technique or limitation id")
+        techniques = self.items(entries.get("techniques"), "technique", node)
+        limitations = self.items(entries.get("limitations"), "limitation", node)
         if statement is None or fact is None or key is None:
             return None
         return Myth(key=key, key_is_explicit="id" in entries, myth=statement, fact=fact, tags=tags,
                     techniques=tuple(techniques), limitations=tuple(limitations), location=self.location(node))
 
-    def items(self, node: yaml.Node | None, kind: ItemKind) -> list[Item]:
+    def items(self, node: yaml.Node | None, kind: ItemKind, myth: yaml.Node) -> list[Item]:
         if node is None:
             return []
         if isinstance(node, yaml.ScalarNode) and node.tag == _YAML + "null" and self.admit(node):
             return []  # "techniques:" with nothing after it: an empty list
-        return self.sequence(node, f"'{kind}s'", lambda child: self.item(child, kind))
+        return self.sequence(node, f"'{kind}s'", lambda child: self.item(child, kind, myth))
 
-    def item(self, node: yaml.Node, kind: ItemKind) -> Item | None:
+    def item(self, node: yaml.Node, kind: ItemKind, myth: yaml.Node) -> Item | None:
         entries = self.mapping(node, f"a {kind}", _ITEM_KEYS, ("name", "text"))
         if entries is None:
             return None
@@ -319,6 +377,8 @@ class _Reader:
         text = self.text(entries["text"], "'text'") if "text" in entries else None
         key = self.key(entries["id"], f"the {kind} id") if "id" in entries else \
             (ids.slugify(name.source) if name else None)
+        if key is not None:  # one scope per myth: its techniques and limitations together
+            self.claim(myth, key, node, "technique or limitation id")
         cloze = self.cloze(text) if text is not None else None
         if name is None or text is None or key is None or cloze is None:
             return None

@@ -38,12 +38,56 @@ class Text:
     source: str
     location: Location
     exact: bool = False  # True when offsets into ``source`` map 1:1 to columns in the file
+    # The scalar as the file spells it (quotes, block indicator, indentation, line
+    # breaks), starting at ``location``: lets ``at`` find a character in texts that
+    # span lines. Empty when ``exact`` or when the text did not come from a file.
+    written: str = field(default="", compare=False, repr=False)
 
     def at(self, offset: int) -> Location:
         """The location of the character at ``offset`` in the text, as near as the source allows."""
-        if not self.exact:
+        if self.exact:
+            return Location(self.location.path, self.location.line, self.location.column + offset)
+        index = _written_index(self.source, self.written, offset)
+        if index is None:
             return self.location
-        return Location(self.location.path, self.location.line, self.location.column + offset)
+        line_start = self.written.rfind("\n", 0, index) + 1
+        if line_start == 0:
+            return Location(self.location.path, self.location.line, self.location.column + index)
+        return Location(self.location.path, self.location.line + self.written.count("\n", 0, index),
+                        index - line_start + 1)
+
+
+def _written_index(value: str, written: str, offset: int) -> int | None:
+    """Where ``value[offset]`` is in ``written``, or None when the two cannot be matched up.
+
+    Every character of a YAML scalar's value appears in its written form in the
+    same order, apart from folded line breaks and escapes, so each character is
+    matched with the next equal one; if any fails to match (an escape such as
+    ``\\x7b``), the answer is unreliable and None is returned.
+    """
+    if not written or not 0 <= offset < len(value):
+        return None
+    start = 0
+    if written[:1] in ("|", ">"):  # skip the block header ('|-', '>2' ...): it is not text
+        start = written.find("\n") + 1
+    elif written[:1] in ("'", '"'):
+        start = 1
+    if start <= 0 and written[:1] in ("|", ">"):
+        return None
+    found = None
+    position = start
+    for index, char in enumerate(value):
+        if char in " \n":  # folding turns line breaks and indentation into these: match loosely
+            if index == offset:
+                found = position
+            continue
+        position = written.find(char, position)
+        if position < 0:
+            return None
+        if index == offset:
+            found = position
+        position += 1
+    return found
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,10 @@ ALLOWED_TAGS = frozenset(
     "u ul var".split()
 )
 VOID_TAGS = frozenset({"br", "hr", "img"})
+# HTML's void elements: they never have content or an end tag.
+_HTML_VOID_ELEMENTS = frozenset(
+    "area base br col embed frame hr img input keygen link meta param source track wbr".split()
+)
 # Elements whose content is code or foreign markup: dropped together with everything inside.
 DROPPED_WITH_CONTENT = frozenset(
     "script style iframe frame frameset object embed applet template noscript textarea select "
@@ -56,7 +60,9 @@ def sanitize_html(markup: str, image_src: ImageSrc | None = None) -> str:
 
 
 def _safe_url(tag: str, name: str, value: str) -> bool:
-    url = "".join(value.split())  # browsers ignore whitespace and control characters inside a scheme
+    # Browsers strip control characters and spaces around a URL and tabs and line breaks
+    # inside it ("\x01java\tscript:" is javascript:), so judge the URL without any of them.
+    url = "".join(char for char in value if char > " " and not char.isspace())
     if tag == "a" and name == "href":
         return bool(_SAFE_LINK.match(url)) or not (_SCHEME.match(url) or url.startswith("//"))
     if tag == "img" and name == "src":
@@ -81,7 +87,7 @@ class _Sanitizer(HTMLParser):
             self._skip_depth += tag == self._skip_tag
             return
         if tag in DROPPED_WITH_CONTENT:
-            if tag not in VOID_TAGS and tag not in {"base", "link", "meta", "input"}:
+            if tag not in _HTML_VOID_ELEMENTS:  # a void element has no end tag to wait for
                 self._skip_tag, self._skip_depth = tag, 1
             return
         if tag not in ALLOWED_TAGS:
@@ -100,6 +106,8 @@ class _Sanitizer(HTMLParser):
             self._open.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in {"svg", "math"}:  # in foreign content '/>' closes the element: drop it, keep what follows
+            return
         self.handle_starttag(tag, attrs)
         if tag in self._open and tag not in VOID_TAGS and self._open[-1] == tag:
             self.handle_endtag(tag)
