@@ -1,0 +1,378 @@
+"""The printable study sheet: one self-contained HTML file per deck, written from the same notes as the .apkg.
+
+Everything comes from ``DeckCards`` (cards.py), never from the sources, so the
+sheet and the deck cannot disagree. Cloze notes are read back from Anki's own
+``{{cN::answer::hint}}`` markup in their Text field.
+
+The file loads nothing: CSS is inline, images are embedded as ``data:`` URIs,
+links are printed as text, there is no script, and a Content-Security-Policy
+makes a browser refuse anything else. Two layouts:
+
+* ``sheet``: the deck to read and fill in, myth by myth, with numbered cloze
+  sentences; ``answers="key"`` blanks the deletions and adds an answer key,
+  ``answers="inline"`` fills them in, highlighted, for revision.
+* ``cards``: one flashcard per Anki card, 2 x 4 per page, fronts on odd pages
+  and mirrored backs on even pages for long-edge duplex printing.
+
+Output depends only on the ``DeckCards`` and the options: same input, same string.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import PurePosixPath
+from string import Template
+
+from ankigen.cards import DeckCards, Note
+
+ANSWERS = ("key", "inline")
+LAYOUTS = ("sheet", "cards")
+CARDS_PER_ROW = 2
+ROWS_PER_PAGE = 4
+CARDS_PER_PAGE = CARDS_PER_ROW * ROWS_PER_PAGE
+
+_ITEM_HEADINGS = {"technique": "Techniques", "limitation": "Limitations"}
+# Anki's cloze markup as cards.py writes it: the answer is HTML in which '::' and
+# '}}' are escaped, so the first '::' starts the hint and the first '}}' ends it.
+_ANKI_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+# Fields are sanitised (sanitize.py), so tags are lower case and attribute
+# values double-quoted and escaped: these patterns can't be fooled by a '>'.
+_LINK_TAG = re.compile(r"<a\b([^>]*)>|</a>")
+_IMG_TAG = re.compile(r"<img\b[^>]*>")
+_ATTRIBUTE = r'\s{}="([^"]*)"'
+_TAG = re.compile(r"<[^>]*>")
+_KEY_SEPARATOR = '<span class="sep">·</span>'
+_MEDIA_TYPES = {
+    ".apng": "image/apng", ".avif": "image/avif", ".bmp": "image/bmp", ".gif": "image/gif",
+    ".ico": "image/x-icon", ".jpeg": "image/jpeg", ".jpg": "image/jpeg", ".png": "image/png",
+    ".svg": "image/svg+xml", ".tif": "image/tiff", ".tiff": "image/tiff", ".webp": "image/webp",
+}
+# How much text (in characters at the card's base size) a flashcard takes before its font
+# steps down a size, so that it still fits its 90 x 58 mm cell. Measured in Chromium, with margin.
+_CARD_FITS = ((280, ""), (370, "long"), (520, "longer"))
+_CARD_FIT_SMALLEST = "longest"
+# Font sizes relative to the card's, as in sheet-cards.css: text takes room by the square of its size.
+_STATEMENT_SCALE, _ANSWER_SCALE, _CONTEXT_SCALE = 1.3, 1.2, 0.85
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One deletion in a cloze field: its card number, answer (HTML) and hint (HTML, may be empty)."""
+
+    number: int
+    answer: str
+    hint: str
+
+
+def parse_anki_cloze(text: str) -> tuple[tuple[str, ...], tuple[Gap, ...]]:
+    """Split a field into the HTML around its deletions and the deletions: pieces[0] gaps[0] pieces[1] ..."""
+    pieces: list[str] = []
+    gaps: list[Gap] = []
+    start = 0
+    for match in _ANKI_CLOZE.finditer(text):
+        pieces.append(text[start:match.start()])
+        gaps.append(Gap(int(match.group(1)), match.group(2), match.group(3) or ""))
+        start = match.end()
+    pieces.append(text[start:])
+    return tuple(pieces), tuple(gaps)
+
+
+def render_sheet(deck: DeckCards, *, answers: str = "key", layout: str = "sheet") -> str:
+    """The deck as one self-contained HTML5 document to print."""
+    if answers not in ANSWERS:
+        raise ValueError(f"answers must be one of {', '.join(ANSWERS)}, not {answers!r}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    myths = group_myths(deck.notes)
+    if layout == "cards":
+        body = _cards_body(deck, myths)
+        css = _template("sheet.css") + _template("sheet-cards.css")
+    else:
+        body = _sheet_body(deck, myths, answers)
+        css = _template("sheet.css")
+    return Template(_template("sheet.html")).substitute(
+        title=html.escape(deck.name), css=css.strip(), running_title=css_string(deck.name),
+        layout=layout, body=_self_contained(body, deck))
+
+
+@cache
+def _template(name: str) -> str:
+    return resources.files("ankigen").joinpath("templates", name).read_text("utf-8")
+
+
+@dataclass(frozen=True)
+class MythGroup:
+    """A myth and its technique/limitation notes, in deck order."""
+
+    key: str
+    myth: Note | None  # None only if a deck had cloze notes without their myth note
+    items: tuple[Note, ...]
+
+    @property
+    def statement(self) -> str:
+        if self.myth is not None:
+            return self.myth.fields[0]
+        return self.items[0].fields[2] if self.items else ""
+
+
+def group_myths(notes: Sequence[Note]) -> list[MythGroup]:
+    """Notes grouped by ``myth_key``, groups in order of first appearance."""
+    myths: dict[str, Note] = {}
+    items: dict[str, list[Note]] = {}
+    for note in notes:
+        items.setdefault(note.myth_key, [])
+        if note.is_cloze:
+            items[note.myth_key].append(note)
+        else:
+            myths.setdefault(note.myth_key, note)
+    return [MythGroup(key, myths.get(key), tuple(group)) for key, group in items.items()]
+
+
+# -- the sheet ----------------------------------------------------------------------------------------------------
+
+
+def _sheet_body(deck: DeckCards, myths: list[MythGroup], answers: str) -> str:
+    sentences = sum(len(group.items) for group in myths)
+    if answers == "key":
+        how = f"{len(myths)} myths, {sentences} sentences to complete. The answer key is at the end."
+        show: Callable[[Gap], str] = _blank
+    else:
+        how = f"{len(myths)} myths, {sentences} sentences, answers filled in for revision."
+        show = _filled
+    parts = [f'<main class="answers-{answers}">', _deck_header(deck, how)]
+    number = 1
+    for index, group in enumerate(myths, start=1):
+        parts.append(_myth_section(group, index, number, show, deck.citation_html))
+        number += len(group.items)
+    if answers == "key":
+        parts.append(_answer_key(myths))
+    parts.append("</main>")
+    return "\n".join(parts)
+
+
+def _deck_header(deck: DeckCards, how: str) -> str:
+    lines = ['<header class="deck">', f"<h1>{html.escape(deck.name)}</h1>"]
+    if deck.description_html:
+        lines.append(f'<div class="description">{deck.description_html}</div>')
+    if deck.citation_html:
+        lines.append(f'<p class="citation">{deck.citation_html}</p>')
+    lines += [f'<p class="how">{html.escape(how)}</p>', "</header>"]
+    return "\n".join(lines)
+
+
+def _myth_section(group: MythGroup, index: int, first_number: int, show: Callable[[Gap], str],
+                  deck_citation: str) -> str:
+    lines = [f'<section class="myth" id="myth-{html.escape(group.key, quote=True)}">',
+             f'<h2><span class="badge">Myth {index}</span> <span class="statement">{group.statement}</span></h2>']
+    if group.myth is not None:
+        _, fact, source = group.myth.fields
+        lines.append(f'<div class="fact"><span class="badge">Fact</span> {fact}</div>')
+        if source and source != deck_citation:
+            lines.append(f'<p class="source">{source}</p>')
+    number = first_number
+    for kind, notes in _runs_of_kind(group.items):
+        lines += [f"<h3>{_ITEM_HEADINGS.get(kind, kind.title())}</h3>", f'<ol class="items" start="{number}">']
+        lines += [f"<li>{_fill_gaps(note.fields[0], show)}</li>" for note in notes]
+        lines.append("</ol>")
+        number += len(notes)
+    lines.append("</section>")
+    return "\n".join(lines)
+
+
+def _runs_of_kind(notes: Sequence[Note]) -> Iterator[tuple[str, list[Note]]]:
+    """Consecutive notes of the same kind, so a myth's techniques and its limitations get a heading each."""
+    run: list[Note] = []
+    for note in notes:
+        if run and note.kind != run[-1].kind:
+            yield run[-1].kind, run
+            run = []
+        run.append(note)
+    if run:
+        yield run[-1].kind, run
+
+
+def _answer_key(myths: list[MythGroup]) -> str:
+    lines = ['<section class="key">', "<h2>Answer key</h2>"]
+    number = 1
+    for index, group in enumerate(myths, start=1):
+        if not group.items:
+            continue
+        lines += ['<div class="key-myth">', f"<h3>Myth {index}</h3>", f'<ol start="{number}">']
+        for note in group.items:
+            answers = [f'<span class="answer">{gap.answer}</span>' for gap in parse_anki_cloze(note.fields[0])[1]]
+            lines.append(f"<li>{_KEY_SEPARATOR.join(answers)}</li>")
+        lines += ["</ol>", "</div>"]
+        number += len(group.items)
+    lines.append("</section>")
+    return "\n".join(lines)
+
+
+def _fill_gaps(text: str, show: Callable[[Gap], str]) -> str:
+    pieces, gaps = parse_anki_cloze(text)
+    out = [pieces[0]]
+    for gap, piece in zip(gaps, pieces[1:], strict=True):
+        out += [show(gap), piece]
+    return "".join(out)
+
+
+def _blank(gap: Gap) -> str:
+    # The hidden answer gives the blank its width; hidden text is neither painted nor in a printed PDF's text.
+    hint = f'<span class="gap-hint">{gap.hint}</span>' if gap.hint else ""
+    return f'<span class="gap"><span class="gap-answer">{gap.answer}</span>{hint}</span>'
+
+
+def _filled(gap: Gap) -> str:
+    return f'<mark class="filled">{gap.answer}</mark>'
+
+
+def _only(number: int, show: Callable[[Gap], str]) -> Callable[[Gap], str]:
+    """Show the deletions of one card number with ``show``, the others as plain text (as Anki does)."""
+    return lambda gap: show(gap) if gap.number == number else gap.answer
+
+
+# -- flashcards ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Flashcard:
+    """Both sides of one printed card (HTML), numbered from 1 in deck order."""
+
+    number: int
+    kind: str  # the label on the front (HTML): "Myth or fact?", "Technique", ...
+    front: str
+    back: str
+    css_class: str
+    front_fit: str  # "" or a class that sets a smaller font for a side with much text
+    back_fit: str
+
+
+def flashcards(myths: list[MythGroup]) -> list[Flashcard]:
+    """One flashcard per Anki card: a myth's "Myth or fact?" card, and one per cloze number of each cloze note."""
+    cards: list[Flashcard] = []
+    for group in myths:
+        if group.myth is not None:
+            statement, fact, _ = group.myth.fields
+            cards.append(Flashcard(
+                len(cards) + 1, "Myth or fact?", f'<div class="statement">{statement}</div>',
+                f'<div class="verdict">Myth</div><div class="fact">{fact}</div>', "myth-card",
+                _fit((statement, _STATEMENT_SCALE)), _fit((fact, 1.0))))
+        for note in group.items:
+            text, kind, myth, _ = note.fields
+            context = f'<div class="context">Myth: {myth}</div>' if myth else ""
+            for number in note.card_numbers:
+                front = _fill_gaps(text, _only(number, _blank))
+                back = _fill_gaps(text, _only(number, _filled))
+                answers = " · ".join(gap.answer for gap in parse_anki_cloze(text)[1] if gap.number == number)
+                cards.append(Flashcard(
+                    len(cards) + 1, kind, front + context,
+                    f'<div class="answer">{answers}</div><div class="context">{back}</div>', "cloze-card",
+                    _fit((front, 1.0), (context, _CONTEXT_SCALE)),
+                    _fit((answers, _ANSWER_SCALE), (back, _CONTEXT_SCALE))))
+    return cards
+
+
+def _fit(*blocks: tuple[str, float]) -> str:
+    """The font-size class for a card side made of (HTML, relative font size) blocks."""
+    room = sum(len(html.unescape(_TAG.sub("", block))) * scale**2 for block, scale in blocks)
+    return next((fit for limit, fit in _CARD_FITS if room <= limit), _CARD_FIT_SMALLEST)
+
+
+def _cards_body(deck: DeckCards, myths: list[MythGroup]) -> str:
+    cards = flashcards(myths)
+    sheets = (len(cards) + CARDS_PER_PAGE - 1) // CARDS_PER_PAGE
+    name = html.escape(deck.name)
+    parts = ["<main>", '<div class="howto">', f"<h1>{name}: flashcards</h1>",
+             f"<p>{len(cards)} cards on {sheets} sheets. Print double-sided at actual size (100%), "
+             "flipping on the long edge: each back lands behind its front. Cut along the crop marks.</p>", "</div>"]
+    for sheet in range(sheets):
+        chunk = cards[sheet * CARDS_PER_PAGE:(sheet + 1) * CARDS_PER_PAGE]
+        where = f"sheet {sheet + 1} of {sheets}, cards {chunk[0].number}–{chunk[-1].number}"
+        parts.append(_card_page(chunk, "fronts", f"<strong>Fronts</strong><span>{name}, {where}</span>"))
+        parts.append(_card_page(chunk, "backs", "<strong>Backs</strong><span>print on the back of the fronts, "
+                                                "long-edge flip</span>"))
+    parts.append("</main>")
+    return "\n".join(parts)
+
+
+def _card_page(chunk: list[Flashcard], side: str, head: str) -> str:
+    slots: list[Flashcard | None] = [*chunk, *[None] * (CARDS_PER_PAGE - len(chunk))]
+    if side == "backs":
+        # Long-edge duplex turns the sheet over left to right: each row's columns swap.
+        slots = [slot for row in range(ROWS_PER_PAGE)
+                 for slot in reversed(slots[row * CARDS_PER_ROW:(row + 1) * CARDS_PER_ROW])]
+    cells = [_card(card, side) if card else '<div class="card empty"></div>' for card in slots]
+    return "\n".join([f'<div class="page {side}">', f'<div class="page-head">{head}</div>', '<div class="grid">',
+                      *cells, _crop_marks(), "</div>", "</div>"])
+
+
+def _card(card: Flashcard, side: str) -> str:
+    if side == "fronts":
+        kind, body, face, fit = card.kind, card.front, "front", card.front_fit
+    else:
+        kind, body, face, fit = "Answer", card.back, "back", card.back_fit
+    classes = " ".join(filter(None, ("card", face, card.css_class, fit)))
+    return (f'<div class="{classes}">'
+            f'<div class="card-head"><span class="card-kind">{kind}</span><span class="card-no">#{card.number}</span>'
+            f'</div><div class="card-body">{body}</div></div>')
+
+
+@cache
+def _crop_marks() -> str:
+    marks = [f'<span class="mark {edge} x{x}"></span>' for x in range(CARDS_PER_ROW + 1) for edge in ("top", "bottom")]
+    marks += [f'<span class="mark {edge} y{y}"></span>' for y in range(ROWS_PER_PAGE + 1) for edge in ("left", "right")]
+    return "".join(marks)
+
+
+# -- making it self-contained -------------------------------------------------------------------------------------
+
+
+def _self_contained(body: str, deck: DeckCards) -> str:
+    """Embed images as data: URIs and turn links into text, so the file loads and leads nowhere else."""
+    return _unlink(_IMG_TAG.sub(lambda match: _embed_image(match.group(0), deck), body))
+
+
+def _embed_image(tag: str, deck: DeckCards) -> str:
+    src = re.search(_ATTRIBUTE.format("src"), tag)
+    data = deck.media.get(html.unescape(src.group(1))) if src else None
+    if src is None or data is None:
+        # An image the deck doesn't carry is never loaded from disk: its description is printed instead.
+        alt = re.search(_ATTRIBUTE.format("alt"), tag)
+        return f'<span class="missing-image">[{alt.group(1) if alt else "image"}]</span>'
+    uri = media_uri(html.unescape(src.group(1)), data)
+    return f'{tag[:src.start()]} src="{uri}"{tag[src.end():]}'
+
+
+def media_uri(name: str, data: bytes) -> str:
+    """A ``data:`` URI for a media file, its type from the file name's extension."""
+    media_type = _MEDIA_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _unlink(body: str) -> str:
+    """Links become text; a web address is printed after its text, where a reader of paper can see it."""
+    targets: list[str] = []
+
+    def swap(match: re.Match[str]) -> str:
+        if match.group(0) == "</a>":
+            if not targets:
+                return ""
+            url = targets.pop()
+            return f'</span> <span class="url">({url})</span>' if url else "</span>"
+        href = re.search(_ATTRIBUTE.format("href"), match.group(1))
+        url = href.group(1) if href else ""
+        targets.append(url if url.lower().startswith(("https://", "http://")) else "")
+        return '<span class="link">'
+
+    return _LINK_TAG.sub(swap, body)
+
+
+def css_string(text: str) -> str:
+    """``text`` as a CSS string literal that can't end the string or the <style> element it sits in."""
+    safe = "".join(ch if (ch.isalnum() and ch.isascii()) or ch in " ,.-_!?()'" else f"\\{ord(ch):x} " for ch in text)
+    return f'"{safe}"'
