@@ -40,7 +40,8 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-sys.path[:0] = [str(BENCH), str(ROOT)]
+sys.path.insert(0, str(BENCH))
+sys.path.append(str(ROOT))  # for tests.anki_collection; ankigen itself is imported as installed
 
 import generate  # noqa: E402  (bench/ is not a package: run as a script)
 

@@ -1,0 +1,92 @@
+"""render.py's shortcuts must not change a single byte: plain text skips python-markdown, and one
+converter is reused (reset) for every document. Each is checked against the slow, obvious way."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import markdown
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from ankigen import render
+from ankigen.cards import derive_deck
+from ankigen.loader import parse_source
+from ankigen.render import plain_paragraph
+from ankigen.sanitize import sanitize_html
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fresh_markdown(text: str) -> str:
+    """python-markdown as render.py used it before any shortcut: a new converter for every document."""
+    converter = markdown.Markdown(extensions=render._EXTENSIONS, extension_configs=render._EXTENSION_CONFIGS,
+                                  output_format="html")
+    return sanitize_html(converter.convert(text))
+
+
+# Everything Markdown or HTML gives meaning to, and characters that tend to surprise:
+# Unicode spaces and line breaks, controls, our placeholders, entities.
+_SPECIAL = [*"\\`*_[]<>{}#|~^!&;:=+-.()'\"\t\n\r\x00\x02\x03\x0b\x0c\x1c\x85\xa0\u2028\u3000\ue000\ue001\ue002\ue003",
+            "<b>", "</b>", "<br>", "<!-- c -->", "<http://a.b>", "**", "__", "](u)", "![i](j.png)", "{: .c}", "{#i}",
+            "&amp;", "&#65;", "&copy", "&lt;", "1. ", "- ", "* ", "> ", "    ", "  \n", "\n\n", "\n: ", "~~~", "```",
+            "[^1]", "*[A]: b", "|--|", "==", "--"]
+_WORDS = ["word", "Text", "é", "Ωmega", "x", "42", "ß", "ǅ", "ﬁ", "A", "R&D", "a-b", "(c)", "d.", "e,", "f:", "g!"]
+mostly_plain_text = st.lists(st.sampled_from(_WORDS * 3 + [" "] * 12 + _SPECIAL), max_size=16) \
+    .map(lambda words: "Start " + "".join(words))
+any_text = st.lists(st.sampled_from(_WORDS + [" "] * 4 + _SPECIAL), max_size=12).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(mostly_plain_text, any_text, st.text(max_size=30)))
+@example("R&D and A&B testing")
+@example("x > y, so x -> z")
+@example("Ends with a space ")
+@example("Tab\tinside")
+@example("Hello \ue0020\ue003 world \ue0001\ue001.")
+def test_plain_paragraph_is_exactly_what_markdown_makes(text: str) -> None:
+    fast = plain_paragraph(text)
+    if fast is not None:
+        assert fast == fresh_markdown(text)
+
+
+def test_plain_paragraph_takes_ordinary_sentences() -> None:
+    assert plain_paragraph("Larger datasets help, but (often) not: 95% of the time & more!") == \
+        "<p>Larger datasets help, but (often) not: 95% of the time &amp; more!</p>"
+    for text in ("- a list", "1. a list", "**bold**", "a `code` span", "a [link](x)", "a <b>tag</b>", "# heading",
+                 "two\nlines", " leading space", "&amp; entity;", "a_b", "x | y"):
+        assert plain_paragraph(text) is None, text
+
+
+markdown_bits = st.sampled_from([
+    "word ", "*em* ", "**strong** ", "`code` ", "[ref][r] ", "[^1] ", "HTML ", "\n\n", "\n", "- item\n", "1. one\n",
+    "[r]: https://example.org\n", "[^1]: a footnote\n", "*[HTML]: HyperText\n", "Term\n: definition\n",
+    "a | b\n--|--\n1 | 2\n", "```\ncode\n```\n", "<div markdown=\"1\">*x*</div>\n", "{: .c }\n", "# Title\n",
+    "> quote\n", "<b>bold</b> ", "&amp; ", "\\* ",
+])
+documents = st.lists(st.lists(markdown_bits, max_size=8).map("".join), min_size=1, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents)
+def test_a_reused_converter_renders_each_document_like_a_fresh_one(texts: list[str]) -> None:
+    for text in texts:  # abbreviations, footnotes and references of one document must not leak into the next
+        assert sanitize_html(render._converter().reset().convert(text)) == fresh_markdown(text)
+
+
+def test_generated_sources_render_the_same_without_the_shortcuts(monkeypatch: pytest.MonkeyPatch) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    texts = [generate.source_text(index, 120, seed=index) for index in range(4)]
+    fast = [derive_deck(parse_source(text.encode(), f"s{i}.yaml")[0])[0] for i, text in enumerate(texts)]
+    monkeypatch.setattr(render, "plain_paragraph", lambda text: None)
+    monkeypatch.setattr(render, "_converter", lambda: markdown.Markdown(
+        extensions=render._EXTENSIONS, extension_configs=render._EXTENSION_CONFIGS, output_format="html"))
+    slow = [derive_deck(parse_source(text.encode(), f"s{i}.yaml")[0])[0] for i, text in enumerate(texts)]
+    assert [deck.notes for deck in fast] == [deck.notes for deck in slow]
+    assert sum(len(deck.notes) for deck in fast) == 480
