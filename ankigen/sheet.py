@@ -138,12 +138,12 @@ def group_myths(notes: Sequence[Note]) -> list[MythGroup]:
 
 
 def _sheet_body(deck: DeckCards, myths: list[MythGroup], answers: str) -> str:
-    sentences = sum(len(group.items) for group in myths)
+    counts = f"{_count(len(myths), 'myth')}, {_count(sum(len(group.items) for group in myths), 'sentence')}"
     if answers == "key":
-        how = f"{len(myths)} myths, {sentences} sentences to complete. The answer key is at the end."
+        how = f"{counts} to complete. The answer key is at the end."
         show: Callable[[Gap], str] = _blank
     else:
-        how = f"{len(myths)} myths, {sentences} sentences, answers filled in for revision."
+        how = f"{counts}, answers filled in for revision."
         show = _filled
     parts = [f'<main class="answers-{answers}">', _deck_header(deck, how)]
     number = 1
@@ -154,6 +154,10 @@ def _sheet_body(deck: DeckCards, myths: list[MythGroup], answers: str) -> str:
         parts.append(_answer_key(myths))
     parts.append("</main>")
     return "\n".join(parts)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _deck_header(deck: DeckCards, how: str) -> str:
@@ -288,7 +292,7 @@ def _cards_body(deck: DeckCards, myths: list[MythGroup]) -> str:
     sheets = (len(cards) + CARDS_PER_PAGE - 1) // CARDS_PER_PAGE
     name = html.escape(deck.name)
     parts = ["<main>", '<div class="howto">', f"<h1>{name}: flashcards</h1>",
-             f"<p>{len(cards)} cards on {sheets} sheets. Print double-sided at actual size (100%), "
+             f"<p>{_count(len(cards), 'card')} on {_count(sheets, 'sheet')}. Print double-sided at actual size (100%), "
              "flipping on the long edge: each back lands behind its front. Cut along the crop marks.</p>", "</div>"]
     for sheet in range(sheets):
         chunk = cards[sheet * CARDS_PER_PAGE:(sheet + 1) * CARDS_PER_PAGE]

@@ -1,7 +1,7 @@
 """Test helpers that print HTML to PDF in *real* headless Chromium and read the PDF back with poppler.
 
 A study sheet is only right if it prints right, so the tests do what a user
-does: open the file in Chromium and print it. ``print_pdfs`` runs several
+does: open the file in Chromium and print it. ``print_pdfs`` runs a few
 prints at once (each Chromium gets its own profile folder), and returns what
 the pages logged to the console: a blocked or failed load shows up there.
 
@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,7 @@ CHROMIUM_FLAGS = (
     "--disable-default-apps", "--disable-extensions", "--no-pdf-header-footer",
     "--enable-logging=stderr", "--v=0",
 )
-PRINT_TIMEOUT = 60  # seconds for one batch of prints
+PRINT_TIMEOUT = 60  # seconds for one print
 _CONSOLE = "INFO:CONSOLE"
 
 
@@ -67,30 +68,29 @@ class Printed:
 
 
 def print_pdfs(jobs: Sequence[tuple[Path, Path]]) -> list[Printed]:
-    """Print each (html, pdf) pair with headless Chromium, all at once; fail the test on any error."""
+    """Print each (html, pdf) pair with headless Chromium, a few at a time; fail the test on any error."""
     chromium = chromium_path()
     assert chromium, "call require_browser() first"
-    with tempfile.TemporaryDirectory(prefix="ankigen-chromium-") as profiles:
-        running = []
-        for index, (html_path, pdf_path) in enumerate(jobs):
-            pdf_path.unlink(missing_ok=True)
-            command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={Path(profiles) / str(index)}",
-                       f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
-            running.append(subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                            stderr=subprocess.PIPE, text=True, errors="replace"))
-        results = []
-        for process, (html_path, pdf_path) in zip(running, jobs, strict=True):
-            try:
-                _, stderr = process.communicate(timeout=PRINT_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.communicate()
-                pytest.fail(f"chromium did not print {html_path.name} within {PRINT_TIMEOUT} s")
-            if process.returncode != 0 or not pdf_path.is_file():
-                pytest.fail(f"chromium failed to print {html_path.name} (exit {process.returncode}):\n{stderr[-2000:]}")
-            console = tuple(line for line in stderr.splitlines() if _CONSOLE in line)
-            results.append(Printed(pdf_path, console))
-    return results
+    with tempfile.TemporaryDirectory(prefix="ankigen-chromium-") as profiles, \
+            ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        runs = [pool.submit(_print_one, chromium, html_path, pdf_path, Path(profiles) / str(index))
+                for index, (html_path, pdf_path) in enumerate(jobs)]
+        return [run.result() for run in runs]
+
+
+def _print_one(chromium: str, html_path: Path, pdf_path: Path, profile: Path) -> Printed:
+    pdf_path.unlink(missing_ok=True)
+    command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={pdf_path}",
+               html_path.resolve().as_uri()]
+    try:
+        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+                              timeout=PRINT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"chromium did not print {html_path.name} within {PRINT_TIMEOUT} s", pytrace=False)
+    if done.returncode != 0 or not pdf_path.is_file():
+        pytest.fail(f"chromium failed to print {html_path.name} (exit {done.returncode}):\n{done.stderr[-2000:]}",
+                    pytrace=False)
+    return Printed(pdf_path, tuple(line for line in done.stderr.splitlines() if _CONSOLE in line))
 
 
 def with_page_size(document: str, size: str) -> str:
