@@ -14,6 +14,8 @@ from dataclasses import dataclass
 MAX_DELETIONS = 50
 
 _EXPLICIT = re.compile(r"c(\d+)::(.*)\Z", re.DOTALL)
+# Every piece of cloze markup starts with one of these.
+_SPECIAL = re.compile(r"[{}\\]")
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,11 @@ def parse_cloze(text: str, first_number: int = 2) -> ClozeText:
         elif text.startswith("}}", i):
             raise ClozeSyntaxError(i, "'}}' has no matching '{{'",
                                    "open the answer with '{{', or write '\\}}' for literal braces")
-        else:
-            literal.append(text[i])
-            i += 1
+        else:  # plain text up to the next brace or backslash: one slice, not a character at a time
+            special = _SPECIAL.search(text, i + 1)
+            stop = special.start() if special else len(text)
+            literal.append(text[i:stop])
+            i = stop
     pieces.append("".join(literal))
     if len(raw) > MAX_DELETIONS:
         raise ClozeSyntaxError(raw[MAX_DELETIONS][3], f"more than {MAX_DELETIONS} cloze deletions in one text",

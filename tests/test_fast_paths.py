@@ -1,5 +1,8 @@
-"""render.py's shortcuts must not change a single byte: plain text skips python-markdown, and one
-converter is reused (reset) for every document. Each is checked against the slow, obvious way."""
+"""Shortcuts taken for speed must not change a single byte; each is checked against the slow, obvious way.
+
+render.py: plain text skips python-markdown, and one converter is reused (reset)
+for every document. cloze.py: plain text is copied a slice at a time.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from hypothesis import strategies as st
 
 from ankigen import render
 from ankigen.cards import derive_deck
+from ankigen.cloze import ClozeSyntaxError, parse_cloze
 from ankigen.loader import parse_source
 from ankigen.render import plain_paragraph
 from ankigen.sanitize import sanitize_html
@@ -90,3 +94,69 @@ def test_generated_sources_render_the_same_without_the_shortcuts(monkeypatch: py
     slow = [derive_deck(parse_source(text.encode(), f"s{i}.yaml")[0])[0] for i, text in enumerate(texts)]
     assert [deck.notes for deck in fast] == [deck.notes for deck in slow]
     assert sum(len(deck.notes) for deck in fast) == 480
+
+
+def parse_cloze_one_character_at_a_time(text: str) -> tuple[list[str], list[tuple[int, str, str]]]:
+    """cloze.parse_cloze's scanner as first written, for comparison; the pieces and raw deletions."""
+    from ankigen.cloze import _split_inner
+
+    pieces: list[str] = []
+    raw: list[tuple[int, str, str]] = []
+    literal: list[str] = []
+    escaped_open = False
+    i = 0
+    while i < len(text):
+        if text.startswith(("\\{{", "\\}}"), i):
+            escaped_open = text[i + 1] == "{"
+            literal.append(text[i + 1:i + 3])
+            i += 3
+        elif escaped_open and text.startswith("}}", i):
+            escaped_open = False
+            literal.append("}}")
+            i += 2
+        elif text.startswith("{{", i):
+            end = text.find("}}", i + 2)
+            nested = text.find("{{", i + 2)
+            if end < 0:
+                raise ClozeSyntaxError(i, "never closed", "")
+            if 0 <= nested < end:
+                raise ClozeSyntaxError(nested, "nested", "")
+            _, answer, hint = _split_inner(text[i + 2:end], i)
+            raw.append((i, answer, hint))
+            pieces.append("".join(literal))
+            literal = []
+            i = end + 2
+        elif text.startswith("}}", i):
+            raise ClozeSyntaxError(i, "no matching", "")
+        else:
+            literal.append(text[i])
+            i += 1
+    pieces.append("".join(literal))
+    return pieces, raw
+
+
+cloze_text = st.lists(st.sampled_from(["{", "}", "{{", "}}", "\\", "\\{{", "\\}}", "::", "c2::", "a", "word ", "`",
+                                       "\n", "é"]), max_size=14).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(cloze_text)
+@example("a {{b}} \\{{c}} d}} {{e::f}}")
+def test_cloze_scanner_splits_like_one_character_at_a_time(text: str) -> None:
+    try:
+        expected = parse_cloze_one_character_at_a_time(text)
+    except ClozeSyntaxError as exc:
+        try:
+            parse_cloze(text)
+        except ClozeSyntaxError as got:
+            assert got.offset == exc.offset
+        else:
+            raise AssertionError("parse_cloze accepted what the original scanner refused") from None
+        return
+    try:
+        cloze = parse_cloze(text)
+    except ClozeSyntaxError as exc:
+        assert exc.message.startswith("more than")  # the one check after scanning
+        return
+    assert list(cloze.pieces) == expected[0]
+    assert [(d.offset, d.answer, d.hint) for d in cloze.deletions] == expected[1]
