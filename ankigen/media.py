@@ -20,6 +20,7 @@ The rules are a promise to authors (README, "Images"):
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import stat
@@ -179,8 +180,9 @@ def _relative_path(src: str) -> str | _Problem:
 
 
 def _too_large(src: str, size: int) -> _Problem:
-    limit = MAX_IMAGE_BYTES // (1024 * 1024)
-    return _Problem(f"image '{src}' is too large ({size / (1024 * 1024):.1f} MiB; the limit is {limit} MiB)",
+    mib = 1024 * 1024
+    shown = math.ceil(size * 10 / mib) / 10  # rounded up, so a file just over the limit never reads as the limit
+    return _Problem(f"image '{src}' is too large ({shown:.1f} MiB; the limit is {MAX_IMAGE_BYTES // mib} MiB)",
                     "shrink or compress it: cards show images at screen size")
 
 

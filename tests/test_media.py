@@ -156,7 +156,7 @@ def test_an_image_that_is_not_a_file_in_the_source_folder_is_an_error_at_its_pat
 
 @pytest.mark.parametrize(("name", "data", "message"), [
     ("big.png", png(1) + b"\x00" * MAX_IMAGE_BYTES,
-     "image 'images/big.png' is too large (2.0 MiB; the limit is 2 MiB) "
+     "image 'images/big.png' is too large (2.1 MiB; the limit is 2 MiB) "
      "(shrink or compress it: cards show images at screen size)"),
     ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
      "image 'images/logo.svg' is an SVG, which can carry scripts (convert it to PNG)"),
