@@ -7,6 +7,7 @@ that decides how one looks on screen.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,7 +43,16 @@ def format_diagnostic(diagnostic: Diagnostic) -> str:
     text = f"{loc.path}:{loc.line}:{loc.column}: {diagnostic.severity}: {diagnostic.message}"
     if diagnostic.hint:
         text += f" ({diagnostic.hint})"
-    return text
+    return _one_line(text)
+
+
+# Line breaks (as str.splitlines sees them) and other control characters: quoted
+# from a source into a message, they would split it or garble the terminal.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    return _UNPRINTABLE.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 class UsageError(Exception):

@@ -169,9 +169,10 @@ def _refuse_aliases_and_depth(root: yaml.Node, text: str, path: str) -> list[Dia
                 stack.extend(((value, depth + 1), (key, depth + 1)))
     if not has_alias:
         return []
-    return [error(Location(path, event.start_mark.line + 1, event.start_mark.column + 1),
+    return [error(Location(path, mark.line + 1, mark.column + 1),
                   f"YAML alias '*{event.anchor}' is not supported", "write the value out in full")
-            for event in yaml.parse(text, Loader=_Loader) if isinstance(event, yaml.AliasEvent)]
+            for event in yaml.parse(text, Loader=_Loader)
+            if isinstance(event, yaml.AliasEvent) and (mark := event.start_mark) is not None]
 
 
 def _kind(node: yaml.Node) -> str:

@@ -37,7 +37,8 @@ def _huge_file() -> Case:
 def _billion_laughs() -> Case:
     """Nine levels of nine aliases: 9**9 strings if anything ever expanded it."""
     lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    lines += [f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]" for previous, name in zip("abcdefgh", "bcdefghi")]
+    levels = zip("abcdefgh", "bcdefghi", strict=True)
+    lines += [f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]" for previous, name in levels]
     lines += ["deck: Bomb", "id: bomb", "myths: *i"]
     expected = tuple(
         f"cases/billion-laughs-full.yaml:{number}:{match.start() + 1}: error: YAML alias '{match.group()}' "
@@ -46,7 +47,7 @@ def _billion_laughs() -> Case:
     return Case("billion-laughs-full.yaml", "\n".join(lines).encode() + b"\n", expected)
 
 
-CASES = corpus(builds=False) + [_huge_file(), _billion_laughs()]
+CASES = [*corpus(builds=False), _huge_file(), _billion_laughs()]
 
 
 @pytest.fixture(scope="session")
