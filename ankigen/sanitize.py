@@ -21,9 +21,8 @@ ALLOWED_TAGS = frozenset(
 )
 VOID_TAGS = frozenset({"br", "hr", "img"})
 # HTML's void elements: they never have content or an end tag.
-_HTML_VOID_ELEMENTS = frozenset(
-    "area base br col embed frame hr img input keygen link meta param source track wbr".split()
-)
+_HTML_VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "frame", "hr", "img", "input", "keygen",
+                                 "link", "meta", "param", "source", "track", "wbr"})
 # Elements whose content is code or foreign markup: dropped together with everything inside.
 DROPPED_WITH_CONTENT = frozenset(
     "script style iframe frame frameset object embed applet template noscript textarea select "

@@ -1,0 +1,121 @@
+"""Hostile HTML and odd-but-valid encodings build, and nothing dangerous reaches Anki or the sheet.
+
+Each case in tests/cases/ marked ``# expect: builds`` (see tests/case_corpus.py)
+is built by the real CLI, imported into the real Anki backend, and checked
+three ways: its note fields are exactly the sanitised HTML the case expects;
+no rendered card (as Anki's reviewer would show it) and no field holds script,
+event handlers, ``javascript:`` URLs or anything loaded from elsewhere; and the
+study sheet built from it holds none of those either.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ankigen.cli import cli
+from tests.anki_collection import Collection, import_apkg, notes_by_guid, rendered_cards
+from tests.case_corpus import Case, corpus, place
+
+CASES = corpus(builds=True)
+
+# Elements that run code, load things, or change the page around the card.
+_ACTIVE_TAG = re.compile(r"<\s*/?\s*(script|iframe|frame|object|embed|applet|base|form|svg|math|link|meta|"
+                         r"style|input|button|textarea|template)\b", re.IGNORECASE)
+_EVENT_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
+_URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "background", "srcset", "xlink:href"}
+
+
+class _Attributes(HTMLParser):
+    """Every attribute of every tag, values unescaped as a browser reads them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.extend((tag, name, value or "") for name, value in attrs)
+
+
+def _attributes(markup: str) -> list[tuple[str, str, str]]:
+    parser = _Attributes()
+    parser.feed(markup)
+    parser.close()
+    return parser.found
+
+
+def _dangers(markup: str, *, allowed_tags: re.Pattern[str] | None = None, links_to_web: bool = True) -> list[str]:
+    """What in ``markup`` could run code or load something, as readable findings (empty when safe)."""
+    found = [f"tag {match.group()!r}" for match in _ACTIVE_TAG.finditer(markup)
+             if not (allowed_tags and allowed_tags.match(match.group(1)))]
+    found += [f"event handler in {match.group()!r}" for match in _EVENT_HANDLER.finditer(markup)]
+    for tag, name, value in _attributes(markup):
+        url = "".join(char for char in html.unescape(value) if char > " ").lower()
+        if name.startswith("on"):
+            found.append(f"<{tag} {name}=...>")
+        if name in _URL_ATTRIBUTES and url.startswith(("javascript:", "vbscript:", "data:text", "file:")):
+            found.append(f"<{tag} {name}={value!r}>")
+        web = url.startswith(("http:", "https:", "//", "\\\\", "/\\"))
+        if name in _URL_ATTRIBUTES and web and not (links_to_web and tag == "a" and name == "href"):
+            found.append(f"<{tag} {name}={value!r}> loads from elsewhere")
+    return found
+
+
+def _note_fields(col: Collection) -> dict[str, str]:
+    """The fields a case can expect, by name (each case has one myth note and at most one cloze note)."""
+    fields: dict[str, str] = {}
+    for note in notes_by_guid(col).values():
+        for name, value in note.fields.items():
+            fields.setdefault(name, value)
+    return fields
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_hostile_input_builds_and_nothing_dangerous_reaches_anki_or_the_sheet(
+        case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, collection: Collection) -> None:
+    place(case, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["build", *case.command_paths, "-o", "decks", "--format", "apkg,html"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "" and "Traceback" not in result.output
+
+    (apkg,) = (tmp_path / "decks").glob("*.apkg")
+    summary = import_apkg(collection, apkg)
+    assert summary.new == summary.found > 0
+    fields = _note_fields(collection)
+    assert {name: fields.get(name) for name in case.fields} == case.fields
+    for name, value in fields.items():
+        assert _dangers(value) == [], f"field {name}"
+    cards = rendered_cards(collection)
+    assert len(cards) == case.cards
+    for card in cards:
+        # Anki puts the notetype's CSS in a <style> block of its own; nothing else may be there.
+        for side in (card.question_html, card.answer_html):
+            assert _dangers(side, allowed_tags=re.compile("style$")) == [], f"card {card.ord + 1}"
+            assert side.lower().count("<style") == 1
+
+    (sheet,) = (tmp_path / "decks").glob("*.html")
+    page = sheet.read_text("utf-8")
+    # The sheet's own <style> and its Content-Security-Policy <meta> are the only ones allowed.
+    assert _dangers(page, allowed_tags=re.compile("(style|meta)$")) == []
+    assert page.lower().count("<meta") == len(re.findall(r"<meta (charset|name|http-equiv=\"Content-Security-Policy\")",
+                                                          page))
+    for tag, name, value in _attributes(page):
+        assert not (tag == "img" and name == "src" and not value.startswith("data:image/")), value
+
+
+@pytest.mark.parametrize("markup", [
+    '<img src="https://evil.example/x.png" onerror="alert(1)">',
+    '<a href="&#1;javascript:alert(1)" onclick=alert(1)>x</a>',
+    '<svg><script>alert(1)</script></svg>',
+    '<meta http-equiv="refresh" content="0">',
+    '<link rel="stylesheet" href="//evil.example/x.css">',
+])
+def test_the_danger_check_itself_sees_danger(markup: str) -> None:
+    """The checks above would catch each kind of payload if one got through."""
+    assert _dangers(markup)
