@@ -1,0 +1,140 @@
+"""A build killed with SIGKILL part way loses nothing: every file is the old one or a complete new one.
+
+decks/ holds the shipped deck and a small edition of a "big" deck; then a build
+of the big deck (3000 notes) is started in a real process and killed with
+SIGKILL: held just before each of its renames in turn (a complete temporary file
+waiting to replace an output), and unheld, while rendering or as soon as it
+starts writing. Afterwards every file is byte-identical to before or to what a
+complete build writes, every .apkg imports into the real Anki backend, and the
+next build finishes the job.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.anki_collection import import_apkg, open_collection
+from tests.conftest import SHIPPED_SOURCE
+
+MYTHS = 1500  # a myth note and a cloze note each: 3000 notes
+FORMATS = "apkg,html"
+ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}  # so a complete build's bytes are known in advance
+RUN = "from ankigen.cli import main; main()"  # the CLI, in a process of its own
+
+
+def _big_source(myths: int) -> str:
+    lines = ["deck: Big", "id: big", "myths:"]
+    for n in range(myths):
+        lines += [f"  - id: m{n}", f"    myth: Myth {n} says something *bold* about `code`.",
+                  f"    fact: Fact {n}, with a [link](https://example.org/{n}).",
+                  "    techniques:", f"      - id: t{n}", f"        name: Technique {n}",
+                  f"        text: It uses {{{{answer {n}}}}} and {{{{another::a hint}}}} for item {n}."]
+    return "\n".join(lines) + "\n"
+
+
+def _build(cwd: Path, source: str, out: str = "decks") -> None:
+    result = subprocess.run([sys.executable, "-c", RUN, "build", source, "-o", out, "--format", FORMATS],
+                            cwd=cwd, env=ENV, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()}
+
+
+def _temp_files(folder: Path) -> list[Path]:
+    return list(folder.glob(".ankigen-tmp-*"))
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes], dict[str, bytes], float]:
+    """decks/ before the big build, decks/ after a complete one, and how long a complete one takes."""
+    work = tmp_path_factory.mktemp("editions")
+    (work / "big.yaml").write_text(_big_source(5), "utf-8")
+    _build(work, str(SHIPPED_SOURCE))
+    _build(work, "big.yaml")
+    before = _files(work / "decks")
+    (work / "big.yaml").write_text(_big_source(MYTHS), "utf-8")
+    started = time.monotonic()
+    _build(work, "big.yaml")
+    return before, _files(work / "decks"), time.monotonic() - started
+
+
+def _start_killable_build(work: Path, before: dict[str, bytes], prelude: str = "") -> subprocess.Popen[bytes]:
+    (work / "decks").mkdir()
+    for name, data in before.items():
+        (work / "decks" / name).write_bytes(data)
+    (work / "big.yaml").write_text(_big_source(MYTHS), "utf-8")
+    return subprocess.Popen([sys.executable, "-c", prelude + RUN, "build", "big.yaml", "-o", "decks",
+                             "--format", FORMATS], cwd=work, env=ENV,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def _assert_intact(work: Path, before: dict[str, bytes], after: dict[str, bytes]) -> None:
+    """Each output is its old bytes or its complete new bytes, imports into Anki, and a rebuild completes it."""
+    now = {name: data for name, data in _files(work / "decks").items() if not name.startswith(".ankigen-tmp-")}
+    assert set(now) == set(before)
+    for name, data in now.items():
+        assert data in (before[name], after[name]), f"{name} is neither the old nor the new file"
+    for name in now:
+        if name.endswith(".apkg"):
+            col = open_collection(work)
+            try:
+                assert import_apkg(col, work / "decks" / name).found > 0
+            finally:
+                col.close()
+    _build(work, "big.yaml")
+    rebuilt = _files(work / "decks")
+    assert {name: data for name, data in rebuilt.items() if not name.startswith(".ankigen-tmp-")} == after
+
+
+def _hold_at_fsync(number: int) -> str:
+    """Python run first in the build process: the ``number``-th fsync (one per file written) waits for the kill."""
+    return ("import os, time\nreal_fsync, calls = os.fsync, []\n"
+            "def fsync(fd):\n    calls.append(fd)\n"
+            f"    if len(calls) == {number}:\n        time.sleep(120)\n    real_fsync(fd)\n"
+            "os.fsync = fsync\n")
+
+
+@pytest.mark.parametrize("file_number", [1, 2, 3], ids=["writing-apkg", "writing-html", "writing-lock"])
+def test_killed_while_a_new_file_waits_to_be_renamed_the_old_one_stays(
+        file_number: int, tmp_path: Path, editions: tuple[dict[str, bytes], dict[str, bytes], float]) -> None:
+    """Held just before its N-th rename, the build has replaced N-1 files whole and not touched the others."""
+    before, after, _ = editions
+    process = _start_killable_build(tmp_path, before, prelude=_hold_at_fsync(file_number))
+    deadline = time.monotonic() + 60
+    while not _temp_files(tmp_path / "decks"):
+        assert process.poll() is None and time.monotonic() < deadline, "the build never started writing"
+        time.sleep(0.01)
+    _kill(process)
+    now = _files(tmp_path / "decks")
+    assert len(_temp_files(tmp_path / "decks")) == 1  # the half-done file, beside the real ones
+    changed = sorted(name for name in before if now[name] != before[name])
+    assert len(changed) == file_number - 1 and all(now[name] == after[name] for name in changed)
+    assert "ankigen.lock" not in changed  # the lock is written last: it never names outputs that are not there
+    _assert_intact(tmp_path, before, after)
+
+
+@pytest.mark.parametrize("moment", [0.3, 1.0], ids=["while-rendering", "when-writing-starts"])
+def test_killed_unheld_every_file_is_old_or_complete(
+        moment: float, tmp_path: Path, editions: tuple[dict[str, bytes], dict[str, bytes], float]) -> None:
+    """Killed at a point in time (a share of a complete build's duration), or as soon as it starts writing."""
+    before, after, duration = editions
+    process = _start_killable_build(tmp_path, before)
+    deadline = time.monotonic() + moment * duration
+    while time.monotonic() < deadline and process.poll() is None and not _temp_files(tmp_path / "decks"):
+        time.sleep(0.001)
+    _kill(process)
+    _assert_intact(tmp_path, before, after)
