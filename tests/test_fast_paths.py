@@ -38,18 +38,35 @@ _SPECIAL = [*"\\`*_[]<>{}#|~^!&;:=+-.()'\"\t\n\r\x00\x02\x03\x0b\x0c\x1c\x85\xa0
             "&amp;", "&#65;", "&copy", "&lt;", "1. ", "- ", "* ", "> ", "    ", "  \n", "\n\n", "\n: ", "~~~", "```",
             "[^1]", "*[A]: b", "|--|", "==", "--"]
 _WORDS = ["word", "Text", "é", "Ωmega", "x", "42", "ß", "ǅ", "ﬁ", "A", "R&D", "a-b", "(c)", "d.", "e,", "f:", "g!"]
-mostly_plain_text = st.lists(st.sampled_from(_WORDS * 3 + [" "] * 12 + _SPECIAL), max_size=16) \
-    .map(lambda words: "Start " + "".join(words))
-any_text = st.lists(st.sampled_from(_WORDS + [" "] * 4 + _SPECIAL), max_size=12).map("".join)
+_SPANS = ["*", "**", "***", "`", "``", "**bold**", "*em*", "`code`", "`a*b`", "`<i>`", "` pad `", "`x\\`"]
+_FIRST = ["Start ", "", "*", "**", "`", "(", "\"", "'", "1", "-", " ", "é"]
+mostly_plain_text = st.tuples(st.sampled_from(_FIRST), st.lists(
+    st.sampled_from(_WORDS * 3 + [" "] * 12 + _SPANS * 2 + _SPECIAL), max_size=16)) \
+    .map(lambda parts: parts[0] + "".join(parts[1]))
+
+# Words and spans run together in every way: at word boundaries, inside words, adjacent, unbalanced.
+_SPAN_PARTS = ["word", "Two words", "x", "é", "a_b", "1.", "&", "<", ">", "\\", "[", "#", "\ue0020\ue003",
+               "*", "**", "`"]
+span = st.builds(lambda marks, inner: f"{marks}{inner}{marks[::-1]}",
+                 st.sampled_from(["*", "**", "`"] * 4 + ["***", "``"]),
+                 st.lists(st.sampled_from(["word", "Two words", "x", "é", " "] * 5 + _SPAN_PARTS), min_size=1,
+                          max_size=3).map("".join))
+token = st.one_of(span, st.sampled_from(["word", "Text", "é", "x", "ǅ", "(w)", "w.", "w,"] * 3 + _SPAN_PARTS))
+separator = st.sampled_from([" "] * 12 + ["", ", ", "(", ")", ". ", "!", "'", "\"", "a", ".", "  "])
+span_text = st.builds(lambda first, rest, end: first + "".join(sep + tok for sep, tok in rest) + end,
+                      token, st.lists(st.tuples(separator, token), max_size=8), st.sampled_from(["", ".", ")", " "]))
+any_text = st.lists(st.sampled_from(_WORDS + [" "] * 4 + _SPANS + _SPECIAL), max_size=12).map("".join)
 
 
-@settings(max_examples=3000, deadline=None)
-@given(st.one_of(mostly_plain_text, any_text, st.text(max_size=30)))
+@settings(max_examples=5000, deadline=None)
+@given(st.one_of(mostly_plain_text, span_text, any_text, st.text(max_size=30)))
 @example("R&D and A&B testing")
 @example("x > y, so x -> z")
 @example("Ends with a space ")
 @example("Tab\tinside")
 @example("Hello \ue0020\ue003 world \ue0001\ue001.")
+@example("**Strong** start, *em* and `code <b> & more` (**in brackets**).")
+@example("a **b**c")
 def test_plain_paragraph_is_exactly_what_markdown_makes(text: str) -> None:
     fast = plain_paragraph(text)
     if fast is not None:
@@ -59,8 +76,10 @@ def test_plain_paragraph_is_exactly_what_markdown_makes(text: str) -> None:
 def test_plain_paragraph_takes_ordinary_sentences() -> None:
     assert plain_paragraph("Larger datasets help, but (often) not: 95% of the time & more!") == \
         "<p>Larger datasets help, but (often) not: 95% of the time &amp; more!</p>"
-    for text in ("- a list", "1. a list", "**bold**", "a `code` span", "a [link](x)", "a <b>tag</b>", "# heading",
-                 "two\nlines", " leading space", "&amp; entity;", "a_b", "x | y"):
+    assert plain_paragraph("**Bold**, *em* and `x<y`.") == \
+        "<p><strong>Bold</strong>, <em>em</em> and <code>x&lt;y</code>.</p>"
+    for text in ("- a list", "1. a list", "a**b**", "***both***", "a [link](x)", "a <b>tag</b>", "# heading",
+                 "two\nlines", " leading space", "&amp; entity;", "a_b", "x | y", "* not em *"):
         assert plain_paragraph(text) is None, text
 
 
