@@ -27,6 +27,7 @@ MYTHS = 1500  # a myth note and a cloze note each: 3000 notes
 FORMATS = "apkg,html"
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}  # so a complete build's bytes are known in advance
 RUN = "from ankigen.cli import main; main()"  # the CLI, in a process of its own
+HELD = "held"  # made in the build's working folder when it is held before a rename
 
 
 def _big_source(myths: int) -> str:
@@ -101,10 +102,11 @@ def _assert_intact(work: Path, before: dict[str, bytes], after: dict[str, bytes]
 
 
 def _hold_at_fsync(number: int) -> str:
-    """Python run first in the build process: the ``number``-th fsync (one per file written) waits for the kill."""
+    """Python run first in the build process: the ``number``-th fsync (one per file written) says so, then waits."""
     return ("import os, time\nreal_fsync, calls = os.fsync, []\n"
             "def fsync(fd):\n    calls.append(fd)\n"
-            f"    if len(calls) == {number}:\n        time.sleep(120)\n    real_fsync(fd)\n"
+            f"    if len(calls) == {number}:\n        open('{HELD}', 'w').close()\n        time.sleep(120)\n"
+            "    real_fsync(fd)\n"
             "os.fsync = fsync\n")
 
 
@@ -115,8 +117,8 @@ def test_killed_while_a_new_file_waits_to_be_renamed_the_old_one_stays(
     before, after, _ = editions
     process = _start_killable_build(tmp_path, before, prelude=_hold_at_fsync(file_number))
     deadline = time.monotonic() + 60
-    while not _temp_files(tmp_path / "decks"):
-        assert process.poll() is None and time.monotonic() < deadline, "the build never started writing"
+    while not (tmp_path / HELD).exists():
+        assert process.poll() is None and time.monotonic() < deadline, "the build never got there"
         time.sleep(0.01)
     _kill(process)
     now = _files(tmp_path / "decks")
