@@ -17,8 +17,8 @@ from ankigen import ids
 from ankigen.cloze import ClozeSyntaxError, Deletion
 from ankigen.errors import Diagnostic, error
 from ankigen.media import ImageFolder
-from ankigen.model import Citation, DeckSource, Item, Location, Myth
-from ankigen.render import render_cloze, render_inline, render_markdown
+from ankigen.model import Citation, DeckSource, Item, Location, Myth, Text
+from ankigen.render import render_cloze, render_inline, render_markdown, unsafe_tex
 
 NoteKind = Literal["myth", "technique", "limitation"]
 _KIND_LABELS = {"technique": "Technique", "limitation": "Limitation"}
@@ -75,21 +75,39 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
     cloze_problems: list[Diagnostic] = []
     for myth in source.myths:
         myth_html = render_inline(myth.myth.source, images.image_src(myth.myth))
+        fact_html = render_markdown(myth.fact.source, images.image_src(myth.fact))
+        cloze_problems += _unsafe_tex(myth_html, myth.myth) + _unsafe_tex(fact_html, myth.fact)
         notes.append(Note(
             guid=ids.note_guid(source.key, myth.key), kind="myth", key=myth.key, myth_key=myth.key,
-            fields=(myth_html, render_markdown(myth.fact.source, images.image_src(myth.fact)), citation),
+            fields=(myth_html, fact_html, citation),
             tags=anki_tags(source.tags, myth.tags, ("myth",)), card_numbers=(1,), location=myth.location))
         for item in myth.items:
             try:
                 notes.append(_cloze_note(source, myth, item, myth_html, citation, images))
             except ClozeSyntaxError as exc:  # a deletion that rendering would lose or break
                 cloze_problems.append(error(item.text.at(exc.offset), exc.message, exc.hint))
+            else:
+                cloze_problems += _unsafe_tex(notes[-1].fields[0], item.text, item.name)
     description = render_markdown(source.description.source, images.image_src(source.description)) \
         if source.description else ""
+    if source.description:
+        cloze_problems += _unsafe_tex(description, source.description)
     deck = DeckCards(key=source.key, name=source.name, deck_id=ids.deck_id(source.key),
                      description_html=description, citation_html=citation, notes=tuple(notes),
                      source_path=source.path, media=images.media)
     return deck, images.problems + cloze_problems
+
+
+def _unsafe_tex(field_html: str, *texts: Text) -> list[Diagnostic]:
+    """An error if MathJax would make HTML of the field's math (see render.unsafe_tex), at the text that holds it."""
+    command = unsafe_tex(field_html)
+    if command is None:
+        return []
+    written = [(text, text.source.find(command)) for text in texts]
+    where = next((text.at(offset) for text, offset in written if offset >= 0), texts[0].location)
+    return [error(where, f"TeX command '{command}' is not allowed in math",
+                  "in Anki, MathJax turns it into a link or HTML attributes, which cards never carry; "
+                  "for a link, write a Markdown link outside the math")]
 
 
 def _cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citation: str,

@@ -189,6 +189,28 @@ def anki_cloze(deletion: Deletion, image_src: ImageSrc | None = None) -> str:
     return f"{{{{c{deletion.number}::{answer}{'::' + hint if hint else ''}}}}}"
 
 
+# TeX commands that MathJax, which Anki runs on every card, turns into HTML of its
+# own: links (\\href, to javascript: too), inline styles that can load from the web,
+# classes, ids, data attributes, extension loads. A way around the sanitiser.
+_UNSAFE_TEX = re.compile(r"\\(?:href|style|class|cssId|data|require|mmlToken)(?![A-Za-z])")
+_NOT_TYPESET = re.compile(r"<(code|pre)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)  # MathJax skips these
+_TAG = re.compile(r"<[^>]*>")
+
+
+def unsafe_tex(field_html: str) -> str | None:
+    """The first TeX command in ``field_html``'s math that MathJax would make into HTML, if any.
+
+    The math is found as MathJax finds it: in the text a browser shows (entities
+    decoded, tags left out), outside code.
+    """
+    shown = html.unescape(_TAG.sub("", _NOT_TYPESET.sub("", field_html)))
+    for math in _MATH.finditer(shown):
+        command = _UNSAFE_TEX.search(math.group())
+        if command:
+            return command.group()
+    return None
+
+
 def _guard_braces(fragment: str) -> str:
     """Literal braces (written '\\{{') as entities, so Anki never reads them as a deletion of its own."""
     return fragment.replace("}}", "}&#125;").replace("{{", "{&#123;")

@@ -28,6 +28,9 @@ CASES = corpus(builds=True)
 _ACTIVE_TAG = re.compile(r"<\s*/?\s*(script|iframe|frame|object|embed|applet|base|form|svg|math|link|meta|"
                          r"style|input|button|textarea|template)\b", re.IGNORECASE)
 _EVENT_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
+# TeX that MathJax (which Anki runs on cards) makes into links, styles or attributes; code is not typeset.
+_ACTIVE_TEX = re.compile(r"\\(href|style|class|cssId|data|require|mmlToken)\b")
+_CODE = re.compile(r"<code\b.*?</code>", re.DOTALL)
 _URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "background", "srcset", "xlink:href"}
 
 
@@ -54,6 +57,7 @@ def _dangers(markup: str, *, allowed_tags: re.Pattern[str] | None = None, links_
     found = [f"tag {match.group()!r}" for match in _ACTIVE_TAG.finditer(markup)
              if not (allowed_tags and allowed_tags.match(match.group(1)))]
     found += [f"event handler in {match.group()!r}" for match in _EVENT_HANDLER.finditer(markup)]
+    found += [f"TeX {match.group()!r}" for match in _ACTIVE_TEX.finditer(html.unescape(_CODE.sub("", markup)))]
     for tag, name, value in _attributes(markup):
         url = "".join(char for char in html.unescape(value) if char > " ").lower()
         if name.startswith("on"):
@@ -115,6 +119,8 @@ def test_hostile_input_builds_and_nothing_dangerous_reaches_anki_or_the_sheet(
     '<svg><script>alert(1)</script></svg>',
     '<meta http-equiv="refresh" content="0">',
     '<link rel="stylesheet" href="//evil.example/x.css">',
+    r"\(\href{javascript:alert(1)}{x}\)",
+    r"&#92;(\style{background:url(https://evil.example/)}{x}&#92;)",
 ])
 def test_the_danger_check_itself_sees_danger(markup: str) -> None:
     """The checks above would catch each kind of payload if one got through."""
