@@ -46,14 +46,12 @@ def format_diagnostic(diagnostic: Diagnostic) -> str:
     return _one_line(text)
 
 
-# Line breaks (as str.splitlines sees them) and other control characters: quoted
-# from a source into a message, they would split it or garble the terminal.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Line breaks (as str.splitlines sees them), control characters and invisible format
+# characters (zero-width spaces, right-to-left overrides): quoted from a source into a
+# message, they would split it, garble the terminal, or hide what is wrong.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
 
 
 def _one_line(text: str) -> str:
-    return _UNPRINTABLE.sub(lambda match: repr(match.group())[1:-1], text)
-
-
-class UsageError(Exception):
-    """The command line itself is wrong (exit status 2), not a source."""
+    return _UNPRINTABLE.sub(lambda match: repr(match.group())[1:-1] if match.group() < "\xa0"
+                            else f"\\u{ord(match.group()):04x}", text)

@@ -8,6 +8,7 @@ mistake in a file before giving up, so authors fix a file in one pass.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,7 +121,15 @@ def _yaml_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> Diagnostic:
         hint = f"{exc.context} that starts at line {context.line + 1}, column {context.column + 1}; {hint}"
     elif exc.context:
         problem = f"{exc.context}, {problem}"
-    line = text.splitlines()[mark.line] if mark is not None and mark.line < len(text.splitlines()) else ""
+    lines = text.splitlines()
+    near = {m.line for m in (context, mark) if m is not None} | ({mark.line - 1} if mark is not None else set())
+    for number in sorted(n for n in near if 0 <= n < len(lines)):
+        odd = next((column for column, char in enumerate(lines[number]) if char in _ODD_SPACES), None)
+        if odd is not None:  # pasted from a web page or a word processor
+            return error(Location(path, number + 1, odd + 1),
+                         f"invalid YAML: {_describe(lines[number][odd])} where YAML expects a plain space",
+                         "replace it with a normal space")
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
     indentation = line[:len(line) - len(line.lstrip(" \t"))]
     if "\t" in indentation or "tab" in problem:
         if "\t" in indentation:
@@ -140,6 +149,16 @@ def _yaml_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> Diagnostic:
     elif "undefined alias" in problem:
         hint = "aliases ('*name') are not supported: write the value out in full"
     return error(location, f"invalid YAML: {problem}", hint)
+
+
+# Spaces YAML does not take as spaces (a no-break space reads as part of a word).
+_ODD_SPACES = frozenset("\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+                        "\u200b\u202f\u205f\u3000\ufeff")
+
+
+def _describe(char: str) -> str:
+    """A character as a message can show it: 'U+00A0 NO-BREAK SPACE'."""
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'character').upper()}"
 
 
 def _refuse_aliases_and_depth(root: yaml.Node, text: str, path: str) -> list[Diagnostic]:
@@ -242,6 +261,9 @@ class _Reader:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
                 hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
+                odd = next((char for char in key if not (" " < char < "\x7f")), None)
+                if odd is not None:  # a look-alike letter or an invisible character: say which
+                    hint += f" the key contains {_describe(odd)}" if close else f"; the key contains {_describe(odd)}"
                 suggested.update(close)
                 self.error(key_node, f"unknown key '{key}' in {what}", hint)
                 continue

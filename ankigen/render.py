@@ -190,7 +190,7 @@ def anki_cloze(deletion: Deletion, image_src: ImageSrc | None = None) -> str:
 
 
 # TeX commands that MathJax, which Anki runs on every card, turns into HTML of its
-# own: links (\\href, to javascript: too), inline styles that can load from the web,
+# own: links (\href, to javascript: too), inline styles that can load from the web,
 # classes, ids, data attributes, extension loads. A way around the sanitiser.
 _UNSAFE_TEX = re.compile(r"\\(?:href|style|class|cssId|data|require|mmlToken)(?![A-Za-z])")
 _NOT_TYPESET = re.compile(r"<(code|pre)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)  # MathJax skips these
