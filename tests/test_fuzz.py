@@ -9,6 +9,8 @@
   numbered as parsed.
 - Random valid cloze texts imported into the real Anki backend: every card
   Anki makes has a non-empty question that differs from its answer.
+- A cloze mistake is reported at its braces, whichever YAML style (plain,
+  quoted, literal, folded, wrapped) spells the text.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from hypothesis import strategies as st
 
 from ankigen.cli import cli
 from ankigen.cloze import ClozeSyntaxError, Deletion, parse_cloze
+from ankigen.loader import parse_source
 from ankigen.render import render_cloze
 from tests.anki_collection import import_apkg, notes_by_guid, open_collection, rendered_cards
 
@@ -209,3 +212,28 @@ def test_anki_renders_every_cloze_card_with_a_question_that_hides_its_answer(tex
                 assert "cloze" in card.question_html, card
         finally:
             col.close()
+
+
+# -- a cloze mistake is reported at its brace, however the YAML spells the text -----------------
+
+_plain = st.text(alphabet=st.sampled_from(list("abc xyz.,;!?'\"#:-{}\n")), max_size=40)
+_mistaken_text = st.builds(lambda before, mistake, after: before + mistake + after, _plain,
+                           st.sampled_from(["{{", "}}", "{{ }}", "{{a {{b}}", "{{c0::x}}", "{{::hint}}"]), _plain)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_mistaken_text, style=st.sampled_from([None, "'", '"', "|", ">"]), width=st.integers(10, 80))
+def test_a_cloze_mistake_points_at_its_brace_in_any_yaml_style(text: str, style: str | None, width: int) -> None:
+    try:
+        parse_cloze(text)
+    except ClozeSyntaxError as exc:
+        offset = exc.offset
+    else:
+        assume(False)
+    source = {"deck": "D", "id": "d", "myths": [{"id": "m", "myth": "A.", "fact": "B.", "techniques": [
+        {"id": "t", "name": "N", "text": text}]}]}
+    written = yaml.dump(source, default_style=style, width=width, allow_unicode=True, sort_keys=False)
+    _, diagnostics = parse_source(written.encode(), "x.yaml")
+    (diagnostic,) = [d for d in diagnostics if d.message.startswith(("'{{'", "'}}'", "cloze", "empty cloze"))]
+    line = written.splitlines()[diagnostic.location.line - 1]
+    assert line[diagnostic.location.column - 1:].startswith(text[offset:offset + 2]), (written, diagnostic)
