@@ -144,3 +144,21 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
         data = bytearray(path.read_bytes())
     data[_SQLITE_VERSION_OFFSET:_SQLITE_VERSION_OFFSET + 4] = _SQLITE_PINNED_VERSION
     return bytes(data)
+
+
+def read_summary(data: bytes, deck_id: int) -> tuple[str, dict[str, int]] | None:
+    """The deck's name and each note's number of cards (by GUID) in .apkg bytes we wrote; None if unreadable."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            collection = archive.read("collection.anki2")
+        connection = sqlite3.connect(":memory:")
+        try:
+            connection.deserialize(collection)
+            decks = json.loads(connection.execute("SELECT decks FROM col").fetchone()[0])
+            cards = dict(connection.execute(
+                "SELECT notes.guid, count(*) FROM notes JOIN cards ON cards.nid = notes.id GROUP BY notes.id"))
+        finally:
+            connection.close()
+        return str(decks[str(deck_id)]["name"]), cards
+    except (KeyError, TypeError, ValueError, zipfile.BadZipFile, sqlite3.Error):
+        return None

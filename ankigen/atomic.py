@@ -37,3 +37,24 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def write_bytes_atomic(target: Path, data: bytes) -> None:
     with atomic_path(target) as temp:
         temp.write_bytes(data)
+
+
+def stage_bytes(target: Path, data: bytes) -> Path:
+    """Write ``data`` to a new temporary file beside ``target``, flushed to disk, for ``os.replace`` later.
+
+    For outputs made in worker processes: written in parallel, put in place
+    (or removed) by the main process once the whole build is known to be good.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    temp = Path(name)
+    try:
+        with open(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp

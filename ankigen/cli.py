@@ -6,11 +6,13 @@ sources (or stale decks under --check), 2 wrong usage, 3 an internal error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -134,7 +136,8 @@ def _build(paths: list[str], output: Path, options: BuildOptions, check_only: bo
     from ankigen.pipeline import build as build_decks
     from ankigen.pipeline import display_path
 
-    outcome = build_decks(paths, output, options, dry_run=check_only)
+    with _Progress() as progress:
+        outcome = build_decks(paths, output, options, dry_run=check_only, progress=progress)
     _print_diagnostics(outcome.diagnostics, strict=False)
     if outcome.errors:
         click.echo(f"error: {len(outcome.errors)} error(s); nothing was written", err=True)
@@ -164,6 +167,30 @@ def _build(paths: list[str], output: Path, options: BuildOptions, check_only: bo
         click.echo("error: decks are out of date with their sources; run 'ankigen build' and commit", err=True)
         return EXIT_SOURCE_ERRORS
     return EXIT_OK
+
+
+class _Progress:
+    """click's progress bar (on stderr) once a build has run for a second; nothing when stderr is not a terminal."""
+
+    DELAY = 1.0
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.stack = contextlib.ExitStack()
+        self.bar: Any = None
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stack.close()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if done >= total or time.monotonic() - self.started < self.DELAY or not sys.stderr.isatty():
+                return
+            self.bar = self.stack.enter_context(click.progressbar(length=total, label="building", file=sys.stderr))
+        self.bar.update(done - self.bar.pos)
 
 
 def _counts(report: DeckReport) -> str:

@@ -4,25 +4,32 @@ No writer runs while any source has an error, so a failed build leaves decks/
 exactly as it was. Each deck is compared with its previous build (the lock
 file): unchanged decks are not rewritten, changed notes get a newer
 modification time so Anki updates them in place.
+
+For speed (bench/run.py measures it): a deck built from the very same source
+bytes, options and ankigen version, whose outputs are still what was written,
+is skipped without being parsed (its warnings were shown when it was built;
+``ankigen check`` shows them all); big builds make their decks on every core.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ankigen import __version__
+from ankigen import __version__, ids
 from ankigen.cards import DeckCards, Note, derive_deck
 from ankigen.errors import Diagnostic, error
 from ankigen.lint import lint_deck
-from ankigen.loader import load_source
-from ankigen.lockfile import DeckState, NoteState, read_lock, write_lock
+from ankigen.loader import MAX_SOURCE_BYTES, load_source, parse_source
+from ankigen.lockfile import DeckState, Lock, NoteState, read_lock, write_lock
 from ankigen.model import DeckSource, Location
 from ankigen.notetypes import notetypes_fingerprint
+from ankigen.parallel import run_jobs, worker_count
 
 SOURCE_SUFFIXES = (".yaml", ".yml")
 DEFAULT_SOURCES = "cards"
@@ -128,21 +135,21 @@ def load_decks(paths: Sequence[str], lint: bool = True) -> tuple[list[_Loaded], 
         if lint:
             diagnostics.extend(lint_deck(source, deck))
         loaded.append(_Loaded(path, path.read_bytes(), source, deck))
-    diagnostics.extend(_duplicate_decks(loaded))
+    diagnostics.extend(_duplicate_decks(item.source for item in loaded))
     diagnostics.sort(key=lambda d: d.sort_key)
     return loaded, diagnostics
 
 
-def _duplicate_decks(loaded: Iterable[_Loaded]) -> list[Diagnostic]:
+def _duplicate_decks(sources: Iterable[DeckSource]) -> list[Diagnostic]:
     first: dict[str, str] = {}
     problems = []
-    for item in loaded:
-        key = item.source.key
+    for source in sources:
+        key = source.key
         if key in first:
-            problems.append(error(item.source.location, f"deck id '{key}' is already used by {first[key]}",
+            problems.append(error(source.location, f"deck id '{key}' is already used by {first[key]}",
                                   "give this deck its own 'id:'"))
         else:
-            first[key] = item.source.path
+            first[key] = source.path
     return problems
 
 
@@ -156,20 +163,175 @@ def check(paths: Sequence[str]) -> Outcome:
 
 
 def build(paths: Sequence[str], out_dir: Path, options: BuildOptions = BuildOptions(),
-          dry_run: bool = False, now: int | None = None) -> Outcome:
-    """Build every deck into ``out_dir``; with ``dry_run`` only report what would be written (for --check)."""
-    loaded, diagnostics = load_decks(paths)
+          dry_run: bool = False, now: int | None = None,
+          progress: Callable[[int, int], None] | None = None) -> Outcome:
+    """Build every deck into ``out_dir``; with ``dry_run`` only report what would be written (for --check).
+
+    A deck whose source bytes, options and ankigen version are what its lock
+    entry was built from, and whose outputs still hash as the lock says, is not
+    even parsed. The others are built (on every core when there is enough to
+    do), and their outputs written only once no deck has an error.
+    ``progress(done, total)`` is told as decks are finished.
+    """
+    files, diagnostics = discover_sources(paths)
+    lock = read_lock(out_dir)
+    sources = [_SourceFile(path, display_path(path), _read_source(path)) for path in files]
+    settled = {index: report for index, source in enumerate(sources)
+               if (report := _unchanged_deck(source, options, lock, out_dir)) is not None}
+    context = _BuildContext(out_dir, options, lock, now if now is not None else build_time(), dry_run)
+    made: dict[int, _Made] = {}
+
+    def make(indexes: list[int]) -> None:
+        jobs = [sources[index] for index in indexes]
+        weights = [len(job.raw or b"") for job in jobs]
+        stage = worker_count(len(jobs), sum(weights)) > 1
+        done = (lambda count: progress(len(settled) + len(made) + count, len(sources))) if progress else None
+        results = run_jobs(_make_deck, dataclasses.replace(context, stage=stage), jobs, weights, done)
+        made.update(zip(indexes, results, strict=True))
+
+    if progress:
+        progress(len(settled), len(sources))
+    make([index for index in range(len(sources)) if index not in settled])
+    # A new deck that takes the id of an unchanged one is an error reported at the later file: load both.
+    taken = {result.source.key for result in made.values() if result.source is not None}
+    make([index for index, report in settled.items() if report.key in taken])
+    for index in made:
+        settled.pop(index, None)
+    for result in made.values():
+        diagnostics.extend(result.diagnostics)
+    diagnostics.extend(_duplicate_decks(result.source for _, result in sorted(made.items())
+                                        if result.source is not None))
+    diagnostics.sort(key=lambda d: d.sort_key)
     outcome = Outcome(diagnostics)
     if outcome.errors:
+        for result in made.values():
+            result.discard()
         return outcome
-    lock = read_lock(out_dir)
-    timestamp = now if now is not None else build_time()
-    for item in loaded:
-        report, state = _build_deck(item, out_dir, options, lock.decks.get(item.source.key), timestamp, dry_run)
-        lock.decks[item.source.key] = state
-        outcome.reports.append(report)
+    for index in range(len(sources)):
+        if index in settled:
+            outcome.reports.append(settled[index])
+            continue
+        result = made[index]
+        assert result.source is not None and result.report is not None and result.state is not None
+        result.commit()
+        lock.decks[result.source.key] = result.state
+        outcome.reports.append(result.report)
     outcome.lock_written = write_lock(out_dir, lock, dry_run=dry_run)
     return outcome
+
+
+@dataclass(frozen=True)
+class _SourceFile:
+    path: Path
+    shown: str  # the path as messages show it
+    raw: bytes | None  # None when it cannot be read or is too large: the loader says why
+
+
+def _read_source(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes() if path.stat().st_size <= MAX_SOURCE_BYTES else None
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class _BuildContext:
+    out_dir: Path
+    options: BuildOptions
+    lock: Lock
+    now: int
+    dry_run: bool
+    stage: bool = False  # hand outputs back in temporary files (from worker processes), not in memory
+
+
+@dataclass
+class _Made:
+    """One deck built, not yet written: its problems, or its report, lock entry and new outputs."""
+
+    diagnostics: list[Diagnostic]
+    source: DeckSource | None = None
+    report: DeckReport | None = None
+    state: DeckState | None = None
+    outputs: dict[Path, bytes | Path] = field(default_factory=dict)  # target -> new bytes, or a staged temp file
+
+    def commit(self) -> None:
+        from ankigen.atomic import write_bytes_atomic
+
+        for target, new in self.outputs.items():
+            if isinstance(new, Path):
+                os.replace(new, target)
+            else:
+                write_bytes_atomic(target, new)
+
+    def discard(self) -> None:
+        for new in self.outputs.values():
+            if isinstance(new, Path):
+                new.unlink(missing_ok=True)
+
+
+def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
+    """Load, check and build one deck (in a worker process when the build is big)."""
+    raw = file.raw
+    if raw is None:  # unreadable or too large, as the loader will say
+        source, diagnostics = load_source(file.path, file.shown)
+        raw = file.path.read_bytes() if source is not None else b""
+    else:
+        source, diagnostics = parse_source(raw, file.shown, base_dir=str(file.path.parent))
+    if source is None:
+        return _Made(diagnostics)
+    deck, problems = derive_deck(source)
+    diagnostics += problems + lint_deck(source, deck)
+    if any(d.severity == "error" for d in diagnostics):
+        return _Made(diagnostics, source)
+    report, state, outputs = _build_deck(deck, raw, context.out_dir, context.options,
+                                         context.lock.decks.get(source.key), context.now)
+    new: dict[Path, bytes | Path] = {}
+    if not context.dry_run:
+        for target in report.written:
+            new[target] = _stage(target, outputs[target]) if context.stage else outputs[target]
+    return _Made(diagnostics, source, report, state, new)
+
+
+def _stage(target: Path, data: bytes) -> Path:
+    from ankigen.atomic import stage_bytes
+
+    return stage_bytes(target, data)
+
+
+def _unchanged_deck(file: _SourceFile, options: BuildOptions, lock: Lock, out_dir: Path) -> DeckReport | None:
+    """The report for a deck built from these very inputs whose outputs are as built; None if it needs building.
+
+    The counts come from the lock and the .apkg (so a deck is only skipped when
+    its .apkg is among the outputs).
+    """
+    if file.raw is None or "apkg" not in options.formats:
+        return None
+    found = next(((key, state) for key, state in lock.decks.items() if state.source == file.shown), None)
+    if found is None or found[1].inputs != _inputs_digest(file.shown, file.raw, options):
+        return None
+    key, state = found
+    names = [f"{key}.{kind}" for kind in options.formats]
+    if sorted(state.outputs) != sorted(names):
+        return None
+    outputs = {}
+    for name in names:
+        try:
+            outputs[name] = (out_dir / name).read_bytes()
+        except OSError:
+            return None
+        if _sha256(outputs[name]) != state.outputs[name]:
+            return None
+    from ankigen.apkg import read_summary
+
+    summary = read_summary(outputs[f"{key}.apkg"], ids.deck_id(key))
+    if summary is None:
+        return None
+    name, cards = summary
+    myths = [guid for guid, note in state.notes.items() if note.kind == "myth"]
+    clozes = [guid for guid, note in state.notes.items() if note.kind != "myth"]
+    return DeckReport(key, name, len(myths), len(clozes), sum(cards.get(guid, 0) for guid in myths),
+                      sum(cards.get(guid, 0) for guid in clozes), tuple(out_dir / name for name in names), (),
+                      Changes(unchanged=len(state.notes)))
 
 
 def build_time() -> int:
@@ -178,11 +340,11 @@ def build_time() -> int:
     return int(epoch) if epoch.isdigit() else int(time.time())
 
 
-def _inputs_digest(item: _Loaded, options: BuildOptions) -> str:
+def _inputs_digest(source_path: str, raw: bytes, options: BuildOptions) -> str:
     digest = hashlib.sha256()
-    for part in (__version__, notetypes_fingerprint(), options.describe(), item.source.path):
+    for part in (__version__, notetypes_fingerprint(), options.describe(), source_path):
         digest.update(part.encode("utf-8") + b"\x00")
-    digest.update(item.raw)
+    digest.update(raw)
     return digest.hexdigest()
 
 
@@ -212,11 +374,11 @@ def _note_times(deck: DeckCards, previous: DeckState | None, now: int) -> tuple[
     return states, Changes(tuple(added), tuple(changed), removed, unchanged)
 
 
-def _build_deck(item: _Loaded, out_dir: Path, options: BuildOptions, previous: DeckState | None,
-                now: int, dry_run: bool) -> tuple[DeckReport, DeckState]:
+def _build_deck(deck: DeckCards, raw: bytes, out_dir: Path, options: BuildOptions, previous: DeckState | None,
+                now: int) -> tuple[DeckReport, DeckState, dict[Path, bytes]]:
+    """A deck's outputs, and its report and lock entry; ``report.written`` names the outputs that differ."""
     from ankigen.apkg import apkg_bytes, read_tombstones
 
-    deck = item.deck
     states, changes = _note_times(deck, previous, now)
     removed = _removed_states(previous, states, changes, now)
     outputs: dict[str, bytes] = {}
@@ -230,20 +392,13 @@ def _build_deck(item: _Loaded, out_dir: Path, options: BuildOptions, previous: D
         from ankigen.sheet import render_sheet
 
         outputs[f"{deck.key}.html"] = render_sheet(deck, answers=options.answers, layout=options.layout).encode()
-    written = []
-    for name, data in outputs.items():
-        target = out_dir / name
-        if not target.exists() or target.read_bytes() != data:
-            written.append(target)
-            if not dry_run:
-                from ankigen.atomic import write_bytes_atomic
-
-                write_bytes_atomic(target, data)
-    state = DeckState(source=item.source.path, inputs=_inputs_digest(item, options),
+    written = [out_dir / name for name, data in outputs.items()
+               if not (out_dir / name).exists() or (out_dir / name).read_bytes() != data]
+    state = DeckState(source=deck.source_path, inputs=_inputs_digest(deck.source_path, raw, options),
                       outputs={name: _sha256(data) for name, data in outputs.items()},
                       notes=states, removed=removed)
     paths = tuple(out_dir / name for name in outputs)
-    return _report(deck, paths, tuple(written), changes), state
+    return _report(deck, paths, tuple(written), changes), state, dict(zip(paths, outputs.values(), strict=True))
 
 
 def _removed_states(previous: DeckState | None, states: dict[str, NoteState], changes: Changes,

@@ -12,7 +12,7 @@ ALLOWED = {
     "cli": {"pipeline", "errors", "lockfile", "watch"},
     "__main__": {"cli"},
     "watch": {"pipeline"},
-    "pipeline": {"loader", "cards", "lint", "lockfile", "notetypes", "apkg", "sheet", "render", "media"},
+    "pipeline": {"loader", "cards", "lint", "lockfile", "notetypes", "apkg", "sheet", "render", "media", "parallel"},
     "cards": {"cloze", "render", "media", "notetypes"},
     "lint": {"cards", "cloze", "render"},
     "apkg": {"cards", "notetypes", "lockfile"},

@@ -1,0 +1,167 @@
+"""Fast builds must be the same builds: unchanged decks are skipped, big builds use every core, and
+neither changes a byte of what is written or a word of what is reported; long builds show progress."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ankigen import cli as cli_module
+from ankigen import pipeline
+from ankigen.cli import cli
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1767225600"}
+
+
+def _source(deck_id: str, myths: int = 3, text: str = "Fine-tunes a {{pre-trained}} model.") -> str:
+    lines = [f"deck: Deck {deck_id}", f"id: {deck_id}", "myths:"]
+    for n in range(myths):
+        lines += [f"  - id: m{n}", f"    myth: Myth {n} about *{deck_id}*.", f"    fact: Fact {n}.",
+                  "    techniques:", f"      - id: t{n}", f"        name: Technique {n}", f"        text: {text}"]
+    return "\n".join(lines) + "\n"
+
+
+def _write_sources(folder: Path, decks: int = 3) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(decks):
+        (folder / f"deck{n}.yaml").write_text(_source(f"deck{n}", myths=n + 2), "utf-8")
+    return folder
+
+
+def _build(sources: Path, out: Path, *extra: str, env: dict[str, str] | None = None, code: int = 0) -> str:
+    result = CliRunner().invoke(cli, ["build", str(sources), "-o", str(out), *extra], env={**EPOCH, **(env or {})})
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def _forget_inputs(out: Path) -> None:
+    """Make the lock say nothing about what each deck was built from, so every deck is built again."""
+    lock = json.loads((out / "ankigen.lock").read_text("utf-8"))
+    for deck in lock["decks"].values():
+        deck["inputs"] = ""
+    (out / "ankigen.lock").write_text(json.dumps(lock), "utf-8")
+
+
+def test_an_unchanged_deck_is_not_even_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sources, out = _write_sources(tmp_path / "cards"), tmp_path / "decks"
+    _build(sources, out)
+    before = {path.name: path.stat().st_mtime_ns for path in out.iterdir()}
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an unchanged deck was parsed")
+
+    monkeypatch.setattr(pipeline, "parse_source", refuse)
+    monkeypatch.setattr(pipeline, "load_source", refuse)
+    output = _build(sources, out)
+    assert output.count("added 0, changed 0, removed 0") == 3
+    assert {path.name: path.stat().st_mtime_ns for path in out.iterdir()} == before
+
+
+def test_a_skipped_deck_is_reported_like_a_rebuilt_one(tmp_path: Path) -> None:
+    sources, out = _write_sources(tmp_path / "cards"), tmp_path / "decks"
+    _build(sources, out)
+    skipped = _build(sources, out)
+    _forget_inputs(out)
+    rebuilt = _build(sources, out)
+    # Warnings come with building a deck (and from `ankigen check`), not with skipping it.
+    assert ": warning: " in rebuilt and ": warning: " not in skipped
+    assert skipped.splitlines() == [line for line in rebuilt.splitlines() if ": warning: " not in line]
+    assert "deck1: 3 myth notes (3 cards), 3 cloze notes (6 cards); added 0, changed 0, removed 0, unchanged 6; " \
+           "unchanged" in skipped
+
+
+def test_editing_one_source_rebuilds_only_its_deck(tmp_path: Path) -> None:
+    sources, out = _write_sources(tmp_path / "cards"), tmp_path / "decks"
+    _build(sources, out)
+    before = _files(out)
+    (sources / "deck1.yaml").write_text(_source("deck1", myths=3, text="Uses a {{smaller}} dataset."), "utf-8")
+    output = _build(sources, out)
+    assert "deck1: 3 myth notes (3 cards), 3 cloze notes (6 cards); added 0, changed 3, removed 0" in output
+    after = _files(out)
+    assert sorted(name for name in after if after[name] != before[name]) == \
+        ["ankigen.lock", "deck1.apkg", "deck1.html"]
+    edited = dict(after)
+    _forget_inputs(out)
+    _build(sources, out)
+    assert _files(out) == edited  # the same as building every deck again
+
+
+@pytest.mark.parametrize("damage", ["change", "delete"])
+def test_an_output_changed_since_the_build_is_written_again(tmp_path: Path, damage: str) -> None:
+    sources, out = _write_sources(tmp_path / "cards"), tmp_path / "decks"
+    _build(sources, out)
+    built = _files(out)
+    if damage == "change":
+        (out / "deck2.html").write_text("edited by hand", "utf-8")
+    else:
+        (out / "deck2.apkg").unlink()
+    output = _build(sources, out)
+    assert "deck2:" in output and "wrote" in output.split("deck2:")[1]
+    assert _files(out) == built
+
+
+def test_a_new_source_taking_an_unchanged_decks_id_is_an_error(tmp_path: Path) -> None:
+    sources, out = _write_sources(tmp_path / "cards"), tmp_path / "decks"
+    _build(sources, out)
+    built = _files(out)
+    (sources / "deck9.yaml").write_text(_source("deck0"), "utf-8")
+    output = _build(sources, out, code=1)
+    assert "deck9.yaml:1:1: error: deck id 'deck0' is already used by" in output
+    assert _files(out) == built
+
+
+def test_a_parallel_build_writes_what_a_single_process_build_writes(tmp_path: Path) -> None:
+    sources = _write_sources(tmp_path / "cards", decks=5)
+    one = _build(sources, tmp_path / "one", env={"ANKIGEN_JOBS": "1"})
+    two = _build(sources, tmp_path / "two", env={"ANKIGEN_JOBS": "2"})
+    assert one.replace("/one/", "/two/") == two
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")
+
+
+def test_an_error_in_a_parallel_build_writes_nothing(tmp_path: Path) -> None:
+    sources, out = _write_sources(tmp_path / "cards", decks=4), tmp_path / "decks"
+    _build(sources, out)
+    built = _files(out)
+    for n in range(4):  # every deck changed, one of them broken
+        (sources / f"deck{n}.yaml").write_text(_source(f"deck{n}", myths=n + 3), "utf-8")
+    (sources / "deck2.yaml").write_text(_source("deck2", text="Never {{closed."), "utf-8")
+    output = _build(sources, out, env={"ANKIGEN_JOBS": "2"}, code=1)
+    assert "error: '{{' is never closed" in output
+    assert _files(out) == built  # no output replaced, no temporary file left behind
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_on_a_terminal_only_after_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    clock = iter([100.0, 100.5, 101.5, 101.6])
+    monkeypatch.setattr(cli_module.time, "monotonic", lambda: next(clock))
+    with cli_module._Progress() as progress:
+        progress(1, 4)  # half a second in: nothing yet
+        assert terminal.getvalue() == ""
+        progress(2, 4)
+        progress(3, 4)
+    assert "building" in terminal.getvalue() and "75%" in terminal.getvalue()
+
+
+def test_progress_stays_quiet_when_not_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    monkeypatch.setattr(cli_module._Progress, "DELAY", 0.0)
+    with cli_module._Progress() as progress:
+        progress(1, 4)
+        progress(2, 4)
+    assert piped.getvalue() == ""
