@@ -11,6 +11,8 @@
   Anki makes has a non-empty question that differs from its answer.
 - A cloze mistake is reported at its braces, whichever YAML style (plain,
   quoted, literal, folded, wrapped) spells the text.
+- Sanitised HTML holds nothing that runs or loads, and sanitising it again
+  changes nothing (a second parser would read it the same way).
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from ankigen.cli import cli
 from ankigen.cloze import ClozeSyntaxError, Deletion, parse_cloze
 from ankigen.loader import parse_source
 from ankigen.render import render_cloze
+from ankigen.sanitize import sanitize_html
 from tests.anki_collection import import_apkg, notes_by_guid, open_collection, rendered_cards
+from tests.html_safety import dangers
 
 DIAGNOSTIC = re.compile(r"^.+:\d+:\d+: (error|warning): .+$")
 SUMMARY = re.compile(r"^error: \d+ error\(s\); nothing was written$")
@@ -237,3 +241,22 @@ def test_a_cloze_mistake_points_at_its_brace_in_any_yaml_style(text: str, style:
     (diagnostic,) = [d for d in diagnostics if d.message.startswith(("'{{'", "'}}'", "cloze", "empty cloze"))]
     line = written.splitlines()[diagnostic.location.line - 1]
     assert line[diagnostic.location.column - 1:].startswith(text[offset:offset + 2]), (written, diagnostic)
+
+
+# -- the sanitiser ----------------------------------------------------------------------------
+
+_HTML_PIECES = ["<", ">", "</", "/>", "<a", "<img", "<script", "</script>", "<svg", "<style", "<b", "<!--", "-->",
+                "<![CDATA[", "]]>", "<?", "&", "&#", "&#x3c;", "&Tab;", " href=", " src=", " onerror=", " on", "=",
+                '"', "'", "javascript:", "data:", "//", "\x01", "\t", "\n", " ", "<textarea>", "<title>", "<noscript>",
+                "<math>", "<table>", "<td>", "<template>", "<iframe", "<embed>", '<a href="', '">', "\\(", "\\)",
+                "\\href{", "}"]
+html_fragments = st.lists(st.one_of(st.sampled_from(_HTML_PIECES), st.text(max_size=3)), max_size=25).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(markup=html_fragments)
+def test_sanitised_html_is_safe_and_sanitising_it_again_changes_nothing(markup: str) -> None:
+    once = sanitize_html(markup)
+    # TeX passes the sanitiser as text; cards refuse the dangerous kind (tests/cases/tex-*.yaml)
+    assert [found for found in dangers(once) if not found.startswith("TeX")] == [], once
+    assert sanitize_html(once) == once

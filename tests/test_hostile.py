@@ -10,9 +10,7 @@ study sheet built from it holds none of those either.
 
 from __future__ import annotations
 
-import html
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -21,54 +19,9 @@ from click.testing import CliRunner
 from ankigen.cli import cli
 from tests.anki_collection import Collection, import_apkg, notes_by_guid, rendered_cards
 from tests.case_corpus import Case, corpus, place
+from tests.html_safety import attributes, dangers
 
 CASES = corpus(builds=True)
-
-# Elements that run code, load things, or change the page around the card.
-_ACTIVE_TAG = re.compile(r"<\s*/?\s*(script|iframe|frame|object|embed|applet|base|form|svg|math|link|meta|"
-                         r"style|input|button|textarea|template)\b", re.IGNORECASE)
-_EVENT_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
-# TeX that MathJax (which Anki runs on cards) makes into links, styles or attributes; code is not typeset.
-_ACTIVE_TEX = re.compile(r"\\(href|style|class|cssId|data|require|mmlToken)\b")
-_CODE = re.compile(r"<code\b.*?</code>", re.DOTALL)
-_URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "background", "srcset", "xlink:href"}
-
-
-class _Attributes(HTMLParser):
-    """Every attribute of every tag, values unescaped as a browser reads them."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.found.extend((tag, name, value or "") for name, value in attrs)
-
-
-def _attributes(markup: str) -> list[tuple[str, str, str]]:
-    parser = _Attributes()
-    parser.feed(markup)
-    parser.close()
-    return parser.found
-
-
-def _dangers(markup: str, *, allowed_tags: re.Pattern[str] | None = None, links_to_web: bool = True) -> list[str]:
-    """What in ``markup`` could run code or load something, as readable findings (empty when safe)."""
-    found = [f"tag {match.group()!r}" for match in _ACTIVE_TAG.finditer(markup)
-             if not (allowed_tags and allowed_tags.match(match.group(1)))]
-    found += [f"event handler in {match.group()!r}" for match in _EVENT_HANDLER.finditer(markup)]
-    found += [f"TeX {match.group()!r}" for match in _ACTIVE_TEX.finditer(html.unescape(_CODE.sub("", markup)))]
-    for tag, name, value in _attributes(markup):
-        url = "".join(char for char in html.unescape(value) if char > " ").lower()
-        if name.startswith("on"):
-            found.append(f"<{tag} {name}=...>")
-        if name in _URL_ATTRIBUTES and url.startswith(("javascript:", "vbscript:", "data:text", "file:")):
-            found.append(f"<{tag} {name}={value!r}>")
-        web = url.startswith(("http:", "https:", "//", "\\\\", "/\\"))
-        if name in _URL_ATTRIBUTES and web and not (links_to_web and tag == "a" and name == "href"):
-            found.append(f"<{tag} {name}={value!r}> loads from elsewhere")
-    return found
-
 
 def _note_fields(col: Collection) -> dict[str, str]:
     """The fields a case can expect, by name (each case has one myth note and at most one cloze note)."""
@@ -94,22 +47,22 @@ def test_hostile_input_builds_and_nothing_dangerous_reaches_anki_or_the_sheet(
     fields = _note_fields(collection)
     assert {name: fields.get(name) for name in case.fields} == case.fields
     for name, value in fields.items():
-        assert _dangers(value) == [], f"field {name}"
+        assert dangers(value) == [], f"field {name}"
     cards = rendered_cards(collection)
     assert len(cards) == case.cards
     for card in cards:
         # Anki puts the notetype's CSS in a <style> block of its own; nothing else may be there.
         for side in (card.question_html, card.answer_html):
-            assert _dangers(side, allowed_tags=re.compile("style$")) == [], f"card {card.ord + 1}"
+            assert dangers(side, allowed_tags=re.compile("style$")) == [], f"card {card.ord + 1}"
             assert side.lower().count("<style") == 1
 
     (sheet,) = (tmp_path / "decks").glob("*.html")
     page = sheet.read_text("utf-8")
     # The sheet's own <style> and its Content-Security-Policy <meta> are the only ones allowed.
-    assert _dangers(page, allowed_tags=re.compile("(style|meta)$")) == []
+    assert dangers(page, allowed_tags=re.compile("(style|meta)$")) == []
     assert page.lower().count("<meta") == len(re.findall(r"<meta (charset|name|http-equiv=\"Content-Security-Policy\")",
                                                           page))
-    for tag, name, value in _attributes(page):
+    for tag, name, value in attributes(page):
         assert not (tag == "img" and name == "src" and not value.startswith("data:image/")), value
 
 
@@ -124,4 +77,4 @@ def test_hostile_input_builds_and_nothing_dangerous_reaches_anki_or_the_sheet(
 ])
 def test_the_danger_check_itself_sees_danger(markup: str) -> None:
     """The checks above would catch each kind of payload if one got through."""
-    assert _dangers(markup)
+    assert dangers(markup)
