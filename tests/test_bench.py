@@ -23,7 +23,7 @@ def test_quick_benchmark_writes_a_table_with_every_measure(tmp_path: Path) -> No
     assert table in completed.stdout
     rows = [line for line in table.splitlines() if line.startswith("| ")]
     for label in ("1. cold build / floor", "2. no-op rebuild / cold", "3. edit 1 of 10 files, rebuild / cold",
-                  "4. peak RSS cold / floor", "5. `ankigen --help`"):
+                  "4. peak memory (PSS) cold / floor", "5. `ankigen --help`"):
         assert any(row.startswith(f"| {label} |") for row in rows), label
     assert "the decks import into Anki with all 100 notes" in table
     assert "every cold build writes the same bytes" in table
