@@ -212,8 +212,10 @@ def unsafe_tex(field_html: str) -> str | None:
 
 
 def _guard_braces(fragment: str) -> str:
-    """Literal braces (written '\\{{') as entities, so Anki never reads them as a deletion of its own."""
-    return fragment.replace("}}", "}&#125;").replace("{{", "{&#123;")
+    """Literal braces as entities where Anki could read them as cloze markup: written '\\{{', or one
+    brace (perhaps from '&#123;') against a deletion, which would make '{{{c2::' or '}}}'."""
+    guarded = fragment.replace("}}", "}&#125;").replace("{{", "{&#123;")
+    return guarded.replace("{\ue002", "&#123;\ue002").replace("\ue003}", "\ue003&#125;")
 
 
 # A placeholder inside a tag: in an attribute, where Anki's cloze markup would break the HTML.
@@ -236,4 +238,11 @@ def _check_placements(body: str, cloze: ClozeText) -> str:
 
 
 def _guard(fragment: str) -> str:
-    return fragment.replace("::", ":&#58;").replace("}}", "}&#125;").replace("{{", "{&#123;")
+    """An answer or hint as Anki must read it: no '::', '{{' or '}}' inside, and no ':' or '}' at its end,
+    where it would join the '::' or '}}' around it ('a:' + '::hint' reads as 'a' + ':hint')."""
+    guarded = fragment.replace("::", ":&#58;").replace("}}", "}&#125;").replace("{{", "{&#123;")
+    if guarded.endswith(":"):
+        guarded = guarded[:-1] + "&#58;"
+    elif guarded.endswith("}"):
+        guarded = guarded[:-1] + "&#125;"
+    return guarded

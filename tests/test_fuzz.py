@@ -139,7 +139,14 @@ _MARKUP = re.compile(r"\{\{|\}\}")
 
 
 def _deletions_in(field: str) -> list[int]:
-    """The cloze numbers in a field, after checking that its '{{' and '}}' pair up without nesting."""
+    """The cloze numbers in a field, after checking that Anki reads its markup as meant.
+
+    Its '{{' and '}}' pair up without nesting; no brace touches them ('{{{c2::',
+    '}}}' shift where Anki sees a deletion start or end); no ':::' (Anki splits an
+    answer from its hint at the first '::', so 'a:' + '::hint' loses the colon).
+    """
+    assert "{{{" not in field and "}}}" not in field, field
+    assert all(":::" not in inner for inner in re.findall(r"\{\{c\d+::(.*?)\}\}", field, re.DOTALL)), field
     numbers = []
     depth = 0
     for match in _MARKUP.finditer(field):
