@@ -54,8 +54,9 @@ CASES = [*corpus(builds=False), _huge_file(), _billion_laughs()]
 def built_decks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A decks/ folder as a previous good build left it."""
     decks = tmp_path_factory.mktemp("previous") / "decks"
-    result = CliRunner().invoke(cli, ["build", str(SHIPPED_SOURCE), "-o", str(decks), "--format", "apkg"])
+    result = CliRunner().invoke(cli, ["build", str(SHIPPED_SOURCE), "-o", str(decks)])
     assert result.exit_code == 0, result.output
+    assert sorted(path.suffix for path in decks.iterdir()) == [".apkg", ".html", ".lock"]
     return decks
 
 
