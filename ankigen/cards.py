@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from ankigen import ids
@@ -133,6 +134,7 @@ def render_citation(citation: Citation | None) -> str:
     return "Source: " + ", ".join(parts)
 
 
+@lru_cache(maxsize=4096)  # the same few groups come again for every note of a myth
 def anki_tags(*groups: tuple[str, ...]) -> tuple[str, ...]:
     """Tags as Anki accepts them: no spaces, no duplicates, in order of first appearance."""
     seen: dict[str, None] = {}

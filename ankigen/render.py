@@ -84,6 +84,9 @@ def render_markdown(text: str, image_src: ImageSrc | None = None) -> str:
 
     ``image_src`` decides what each image's src becomes (see ``sanitize_html``).
     """
+    if "\\" not in text and "\ue000" not in text and "\ue001" not in text:  # no math: nothing to set aside
+        safe = plain_blocks(text)
+        return safe if safe is not None else sanitize_html(_converter().reset().convert(text), image_src)
     spans: list[str] = []
 
     def set_aside(match: re.Match[str]) -> str:
@@ -91,10 +94,10 @@ def render_markdown(text: str, image_src: ImageSrc | None = None) -> str:
         return _MATH_MARK.format(len(spans) - 1)
 
     protected = _MATH.sub(set_aside, text.replace("\ue000", "").replace("\ue001", ""))
-    safe = plain_paragraph(protected)
+    safe = plain_blocks(protected)
     if safe is None:
         safe = sanitize_html(_converter().reset().convert(protected), image_src)
-    return _MATH_TOKEN.sub(lambda m: spans[int(m.group(1))], safe)
+    return _MATH_TOKEN.sub(lambda m: spans[int(m.group(1))], safe) if spans else safe
 
 
 @cache
@@ -154,6 +157,31 @@ def plain_paragraph(text: str) -> str | None:
     return "".join(out)
 
 
+def plain_blocks(text: str) -> str | None:
+    """Like ``plain_paragraph``, for paragraphs and tight '- ' lists apart by one blank line; else None."""
+    if "\n" not in text:
+        return plain_paragraph(text)
+    out = []
+    for block in text.split("\n\n"):
+        lines = block.split("\n")
+        if len(lines) == 1 and not block.startswith("- "):
+            paragraph = plain_paragraph(block)
+            if paragraph is None:
+                return None
+            out.append(paragraph)
+        elif all(line.startswith("- ") for line in lines) and not (out and out[-1].endswith("</ul>")):
+            items = ["<ul>"]  # (a list right after a list is one loose list, with paragraphs in its items)
+            for line in lines:
+                item = plain_paragraph(line[2:])
+                if item is None:
+                    return None
+                items.append(f"<li>{item[3:-4]}</li>")
+            out.append("\n".join([*items, "</ul>"]))
+        else:
+            return None
+    return "\n".join(out)
+
+
 def render_inline(text: str, image_src: ImageSrc | None = None) -> str:
     """Render Markdown meant for one line (a name, an answer) without the wrapping paragraph."""
     rendered = render_markdown(text, image_src)
@@ -203,6 +231,8 @@ def unsafe_tex(field_html: str) -> str | None:
     The math is found as MathJax finds it: in the text a browser shows (entities
     decoded, tags left out), outside code.
     """
+    if "\\" not in field_html and "&" not in field_html:  # no backslash, and no entity that could be one
+        return None
     shown = html.unescape(_TAG.sub("", _NOT_TYPESET.sub("", field_html)))
     for math in _MATH.finditer(shown):
         command = _UNSAFE_TEX.search(math.group())

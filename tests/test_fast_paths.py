@@ -1,11 +1,14 @@
 """Shortcuts taken for speed must not change a single byte; each is checked against the slow, obvious way.
 
-render.py: plain text skips python-markdown, and one converter is reused (reset)
-for every document. cloze.py: plain text is copied a slice at a time.
+render.py: plain text (paragraphs and simple lists) skips python-markdown, and
+one converter is reused (reset) for every document. cloze.py: plain text is
+copied a slice at a time. render.unsafe_tex: fields without a backslash or an
+entity are not searched.
 """
 
 from __future__ import annotations
 
+import html
 import sys
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from ankigen import render
 from ankigen.cards import derive_deck
 from ankigen.cloze import ClozeSyntaxError, parse_cloze
 from ankigen.loader import parse_source
-from ankigen.render import plain_paragraph
+from ankigen.render import plain_blocks, plain_paragraph, unsafe_tex
 from ankigen.sanitize import sanitize_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +76,51 @@ def test_plain_paragraph_is_exactly_what_markdown_makes(text: str) -> None:
         assert fast == fresh_markdown(text)
 
 
+# Paragraphs and lists, with the blank lines, indents and markers that change what Markdown makes of them.
+clean_line = st.lists(st.sampled_from(["word", "Word", "*em*", "**strong**", "`code`", "(x)", "x.", "R&D", "é"]),
+                      min_size=1, max_size=5).map(" ".join)
+block_line = st.one_of(clean_line, clean_line, clean_line, mostly_plain_text, span_text,
+                       st.sampled_from(["", " ", "Word.", "*", "1. x", "   - x", "Word ", "---", "==="]))
+marked_line = st.tuples(st.sampled_from(["- ", "- ", "- ", "", "* ", "+ ", "1. ", "-", "  - ", "    "]), block_line) \
+    .map("".join)
+block_text = st.lists(st.tuples(marked_line, st.sampled_from(["\n", "\n", "\n\n", "\n\n", "\n\n\n", " \n"])),
+                      min_size=1, max_size=6).map(lambda parts: "".join(line + end for line, end in parts)[:-1])
+
+
+bullet_list = st.lists(st.one_of(clean_line, clean_line, block_line), min_size=1, max_size=4) \
+    .map(lambda lines: "\n".join("- " + line for line in lines))
+well_formed_blocks = st.lists(st.one_of(clean_line, bullet_list), min_size=1, max_size=4).map("\n\n".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(block_text, well_formed_blocks))
+@example("Lead text.\n\n- one item\n- two **b**\n\nAfter.")
+@example("- a\n- b")
+def test_plain_blocks_are_exactly_what_markdown_makes(text: str) -> None:
+    fast = plain_blocks(text)
+    if fast is not None:
+        assert fast == fresh_markdown(text)
+
+
+def test_plain_blocks_take_paragraphs_and_lists() -> None:
+    assert plain_blocks("Lead.\n\n- one\n- *two*\n\nEnd.") == \
+        "<p>Lead.</p>\n<ul>\n<li>one</li>\n<li><em>two</em></li>\n</ul>\n<p>End.</p>"
+    for text in ("Lead\n- a", "- a\n\n- b\n", "1. a\n2. b", "- a\n  more", "a\n\n\nb"):
+        assert plain_blocks(text) is None, text
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(["<code>", "</code>", "<b>", "\\(", "\\)", "\\href", "&#92;", "&bsol;", "&amp;",
+                                 "x", " ", "&#9", "2;", "<i>"]), max_size=10).map("".join))
+def test_unsafe_tex_finds_the_same_without_searching_fields_that_cannot_hold_math(field: str) -> None:
+    from ankigen.render import _MATH, _NOT_TYPESET, _TAG, _UNSAFE_TEX
+
+    shown = html.unescape(_TAG.sub("", _NOT_TYPESET.sub("", field)))
+    expected = next((found.group() for math in _MATH.finditer(shown) if (found := _UNSAFE_TEX.search(math.group()))),
+                    None)
+    assert unsafe_tex(field) == expected
+
+
 def test_plain_paragraph_takes_ordinary_sentences() -> None:
     assert plain_paragraph("Larger datasets help, but (often) not: 95% of the time & more!") == \
         "<p>Larger datasets help, but (often) not: 95% of the time &amp; more!</p>"
@@ -107,7 +155,7 @@ def test_generated_sources_render_the_same_without_the_shortcuts(monkeypatch: py
         sys.path.remove(str(ROOT / "bench"))
     texts = [generate.source_text(index, 120, seed=index) for index in range(4)]
     fast = [derive_deck(parse_source(text.encode(), f"s{i}.yaml")[0])[0] for i, text in enumerate(texts)]
-    monkeypatch.setattr(render, "plain_paragraph", lambda text: None)
+    monkeypatch.setattr(render, "plain_blocks", lambda text: None)
     monkeypatch.setattr(render, "_converter", lambda: markdown.Markdown(
         extensions=render._EXTENSIONS, extension_configs=render._EXTENSION_CONFIGS, output_format="html"))
     slow = [derive_deck(parse_source(text.encode(), f"s{i}.yaml")[0])[0] for i, text in enumerate(texts)]
