@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -148,14 +149,20 @@ def _near_duplicates(items: list[_ItemText]) -> list[Diagnostic]:
     which keeps the benchmark's 3,700-item deck under half a second.
     """
     bits: dict[tuple[str, int], int] = {}
-    entries = []
+    entries, tokens = [], []
     for item in items:
         text = tuple(words(item.plain))
-        entries.append(_Entry(text, _bag(text, bits), item.item.text.location, item.item.kind,
+        tokens.append(_tokens(text, bits))
+        entries.append(_Entry(text, _bag(tokens[-1]), item.item.text.location, item.item.kind,
                               f"{item.myth.key}/{item.item.key}"))
+    # Only texts sharing a token (word and occurrence) among their rarest few can share enough
+    # tokens to match: if a and b share t, the rarest token they share is among the first
+    # len - t + 1 of each, rarest first. So each text is indexed by that prefix only, and
+    # candidates come from the index instead of from every earlier text of a close length.
+    frequency = Counter(token for text in tokens for token in text)
+    by_prefix: dict[int, list[int]] = {}  # token -> earlier texts with it in their prefix
     found = []
     exact: dict[tuple[str, ...], _Entry] = {}
-    by_length: dict[int, list[int]] = {}  # earlier entries by their number of words
     ratio = NEAR_DUPLICATE_RATIO
     for index, entry in enumerate(entries):
         first = exact.setdefault(entry.words, entry)
@@ -166,24 +173,38 @@ def _near_duplicates(items: list[_ItemText]) -> list[Diagnostic]:
         # lengths whose ratio could reach the threshold (a hair wider, for rounding)
         shortest = math.ceil(size * ratio / (2 - ratio) - 1e-9)
         longest = math.floor(size * (2 - ratio) / ratio + 1e-9)
+        # the fewest tokens this text can share with a match (a little fewer, for rounding)
+        fewest = math.floor(ratio * (size + max(shortest - 1, 0)) / 2)
+        prefix = sorted(tokens[index], key=lambda token: (frequency[token], token))[:size - fewest + 1]
         candidates = sorted(
-            earlier for length in range(shortest, longest + 1) for earlier in by_length.get(length, ())
-            if 2 * (entries[earlier].bag & entry.bag).bit_count() >= ratio * (length + size))
+            earlier for earlier in {earlier for token in prefix for earlier in by_prefix.get(token, ())}
+            if shortest <= (length := len(entries[earlier].words)) <= longest
+            and 2 * (entries[earlier].bag & entry.bag).bit_count() >= ratio * (length + size))
         other = next((entries[i] for i in candidates if _similarity(entries[i].words, entry.words, ratio) >= ratio),
                      None)
         if other is not None:
             found.append(_duplicate(entry, other, "nearly the same as"))
-        by_length.setdefault(size, []).append(index)
+        for token in prefix:
+            by_prefix.setdefault(token, []).append(index)
     return found
 
 
-def _bag(text: tuple[str, ...], bits: dict[tuple[str, int], int]) -> int:
+def _tokens(text: tuple[str, ...], bits: dict[tuple[str, int], int]) -> list[int]:
+    """A number for each (word, occurrence) of the text: the second 'the' is not the first."""
     seen: dict[str, int] = {}
-    bag = 0
+    tokens = []
     for word in text:
         occurrence = seen[word] = seen.get(word, 0) + 1
-        bag |= 1 << bits.setdefault((word, occurrence), len(bits))
-    return bag
+        tokens.append(bits.setdefault((word, occurrence), len(bits)))
+    return tokens
+
+
+def _bag(tokens: list[int]) -> int:
+    """The tokens as the bits of one number."""
+    bag = bytearray(max(tokens, default=0) // 8 + 1)
+    for token in tokens:
+        bag[token >> 3] |= 1 << (token & 7)
+    return int.from_bytes(bag, "little")
 
 
 def _duplicate(entry: _Entry, other: _Entry, how: str) -> Diagnostic:

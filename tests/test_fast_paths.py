@@ -227,3 +227,79 @@ def test_cloze_scanner_splits_like_one_character_at_a_time(text: str) -> None:
         return
     assert list(cloze.pieces) == expected[0]
     assert [(d.offset, d.answer, d.hint) for d in cloze.deletions] == expected[1]
+
+
+def near_duplicates_every_pair(items: list) -> list:  # type: ignore[type-arg]
+    """lint._near_duplicates as first written: every earlier text of a close length is a candidate."""
+    import math
+
+    from ankigen import lint
+
+    ratio = lint.NEAR_DUPLICATE_RATIO
+    bits: dict[tuple[str, int], int] = {}
+    entries = []
+    for item in items:
+        text = tuple(lint.words(item.plain))
+        seen: dict[str, int] = {}
+        bag = 0
+        for word in text:
+            occurrence = seen[word] = seen.get(word, 0) + 1
+            bag |= 1 << bits.setdefault((word, occurrence), len(bits))
+        entries.append(lint._Entry(text, bag, item.item.text.location, item.item.kind,
+                                   f"{item.myth.key}/{item.item.key}"))
+    found = []
+    exact: dict[tuple[str, ...], object] = {}
+    by_length: dict[int, list[int]] = {}
+    for index, entry in enumerate(entries):
+        first = exact.setdefault(entry.words, entry)
+        if first is not entry:
+            found.append(lint._duplicate(entry, first, "the same as"))
+            continue
+        size = len(entry.words)
+        shortest = math.ceil(size * ratio / (2 - ratio) - 1e-9)
+        longest = math.floor(size * (2 - ratio) / ratio + 1e-9)
+        candidates = sorted(
+            earlier for length in range(shortest, longest + 1) for earlier in by_length.get(length, ())
+            if 2 * (entries[earlier].bag & entry.bag).bit_count() >= ratio * (length + size))
+        other = next((entries[i] for i in candidates
+                      if lint._similarity(entries[i].words, entry.words, ratio) >= ratio), None)
+        if other is not None:
+            found.append(lint._duplicate(entry, other, "nearly the same as"))
+        by_length.setdefault(size, []).append(index)
+    return found
+
+
+def _item_texts(texts: list[str]) -> list:  # type: ignore[type-arg]
+    from types import SimpleNamespace
+
+    from ankigen.model import Location
+
+    return [SimpleNamespace(myth=SimpleNamespace(key=f"m{n}"), plain=text, item=SimpleNamespace(
+        kind="technique", key=f"t{n}", text=SimpleNamespace(location=Location("x.yaml", n + 1, 1))))
+        for n, text in enumerate(texts)]
+
+
+# Texts from a few words, each a small edit of another, at lengths around the ratio's bounds.
+_BASE = st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]), min_size=0, max_size=24)
+edited_texts = st.lists(st.tuples(_BASE, st.lists(st.tuples(st.integers(0, 30), st.sampled_from(
+    ["", "a", "b", "k", "l", "m"])), max_size=4)), min_size=1, max_size=12)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(edited_texts)
+def test_near_duplicate_search_finds_what_comparing_every_pair_finds(drafts: list) -> None:  # type: ignore[type-arg]
+    from ankigen.lint import _near_duplicates
+
+    texts: list[str] = []
+    for base, edits in drafts:
+        words = list(base) if not texts or len(texts) % 3 == 0 else texts[len(texts) // 2].split()
+        for position, word in edits:  # replace, insert or delete a word
+            if word and words and position % 3 == 0:
+                words[position % len(words)] = word
+            elif word:
+                words.insert(position % (len(words) + 1), word)
+            elif words:
+                del words[position % len(words)]
+        texts.append(" ".join(words))
+    items = _item_texts(texts)
+    assert _near_duplicates(items) == near_duplicates_every_pair(items)
