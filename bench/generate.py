@@ -14,6 +14,7 @@ and every technique or limitation has one to three {{cloze}} answers.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 from collections.abc import Iterator
@@ -51,6 +52,26 @@ _FORMULAS = (r"\(x^2 + y^2\)", r"\(\sigma(z) = 1/(1+e^{-z})\)", r"\(O(n \log n)\
 _SYMBOLS = ("R&D", "A&B testing", "x < y", "p < 0.05", "input -> output")
 
 
+_SYLLABLES = _vocabulary("ab ac ad al an ar as at ba be bi bo ca ce ci co da de di do el em en er es et fa fe fi "
+                         "fo ga ge gi go ha he hi ho il im in ir is it la le li lo ma me mi mo na ne ni no ol om "
+                         "on or os ot pa pe pi po ra re ri ro sa se si so ta te ti to ul um un ur us va ve vi vo")
+
+
+def _lexicon(size: int = 4000) -> tuple[list[str], list[float]]:
+    """Made-up words with Zipf's frequencies (the n-th most common word 1/n as often as the first),
+    after the field's own terms: texts share common words, as real ones do, and rarely the rare ones."""
+    rng = random.Random("lexicon")
+    made: dict[str, None] = dict.fromkeys(_WORDS + _VERBS + _ADJECTIVES)
+    while len(made) < size:
+        made.setdefault("".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))), None)
+    words = list(made)
+    weights = list(itertools.accumulate(1 / rank for rank in range(1, len(words) + 1)))
+    return words, weights
+
+
+_LEXICON, _LEXICON_WEIGHTS = _lexicon()
+
+
 class _Writer:
     """Texts for one file, drawn from one seeded generator so a file never depends on another."""
 
@@ -58,17 +79,7 @@ class _Writer:
         self.rng = random.Random(f"{seed}:{file_index}")
 
     def words(self, count: int) -> str:
-        rng = self.rng
-        out = []
-        for _ in range(count):
-            roll = rng.random()
-            if roll < 0.12:
-                out.append(rng.choice(_ADJECTIVES))
-            elif roll < 0.24:
-                out.append(rng.choice(_VERBS))
-            else:
-                out.append(rng.choice(_WORDS))
-        return " ".join(out)
+        return " ".join(self.rng.choices(_LEXICON, cum_weights=_LEXICON_WEIGHTS, k=count))
 
     def sentence(self, rich: bool = True) -> str:
         rng = self.rng
