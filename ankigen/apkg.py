@@ -15,16 +15,19 @@ import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from pathlib import Path
-from typing import Any, cast
-
-import genanki
+from typing import TYPE_CHECKING, Any, cast
 
 from ankigen import ids
-from ankigen.cards import DeckCards, Note, NoteKind
 from ankigen.lockfile import NoteState
 from ankigen.model import Location
 from ankigen.notetypes import NOTETYPES_REVISED, Notetype, cloze_notetype, myth_notetype
+
+if TYPE_CHECKING:
+    import genanki
+
+    from ankigen.cards import DeckCards, Note, NoteKind
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # SQLite stamps the writing library's version at offset 96 of the header; pin it
@@ -54,6 +57,8 @@ def apkg_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: Sequenc
 
 def read_tombstones(path: Path, removed: Mapping[str, NoteState], tag: str) -> list[Note]:
     """The removed notes as the previous build at ``path`` wrote them, tagged with ``tag``."""
+    from ankigen.cards import Note
+
     try:
         with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory(prefix="ankigen-") as folder:
             collection = Path(folder) / "collection.anki2"
@@ -74,7 +79,7 @@ def read_tombstones(path: Path, removed: Mapping[str, NoteState], tag: str) -> l
         state = removed.get(guid)
         if state is None:
             continue
-        kind = cast(NoteKind, state.kind)
+        kind = cast("NoteKind", state.kind)
         tombstones.append(Note(guid=guid, kind=kind, key=state.key, myth_key="", fields=tuple(fields.split("\x1f")),
                                tags=tuple(dict.fromkeys([*tags.split(), tag])),
                                card_numbers=tuple(numbers.get(note_id, [1])), location=Location(str(path))))
@@ -90,6 +95,8 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
 
 
 def _genanki_model(notetype: Notetype) -> genanki.Model:
+    import genanki
+
     return genanki.Model(
         notetype.id, notetype.name,
         fields=[{"name": name} for name in notetype.fields],
@@ -100,33 +107,45 @@ def _genanki_model(notetype: Notetype) -> genanki.Model:
     )
 
 
-class _PinnedNote(genanki.Note):  # type: ignore[misc]
-    """A genanki note whose ids and times come from us rather than from the clock."""
+@cache
+def _pinned_note_type() -> Any:
+    """genanki's Note with ids and times from us rather than from the clock.
 
-    def __init__(self, note: Note, model: genanki.Model, mod: int, suspended: bool = False) -> None:
-        super().__init__(model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid)
-        self.mod = mod
-        self.note_id = ids.note_id(note.guid)
-        self.numbers = note.card_numbers
-        self.suspended = suspended
+    Made on first use, like every use of genanki here: importing it takes longer
+    than a whole rebuild that finds nothing to do.
+    """
+    import genanki
 
-    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Iterator[int]) -> None:
-        super().write_to_db(cursor, self.mod, deck_id, itertools.count(self.note_id))
+    class PinnedNote(genanki.Note):  # type: ignore[misc]
+        def __init__(self, note: Note, model: genanki.Model, mod: int, suspended: bool = False) -> None:
+            super().__init__(model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid)
+            self.mod = mod
+            self.note_id = ids.note_id(note.guid)
+            self.numbers = note.card_numbers
+            self.suspended = suspended
 
-    @property
-    def cards(self) -> list[genanki.Card]:
-        if self.model.model_type == genanki.Model.CLOZE:
-            return [genanki.Card(number - 1, self.suspended) for number in self.numbers]
-        return [genanki.Card(0, self.suspended)]
+        def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Iterator[int]) -> None:
+            super().write_to_db(cursor, self.mod, deck_id, itertools.count(self.note_id))
+
+        @property
+        def cards(self) -> list[genanki.Card]:
+            if self.model.model_type == genanki.Model.CLOZE:
+                return [genanki.Card(number - 1, self.suspended) for number in self.numbers]
+            return [genanki.Card(0, self.suspended)]
+
+    return PinnedNote
 
 
 def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: Sequence[Note]) -> bytes:
+    import genanki
+
     models = {False: _genanki_model(myth_notetype()), True: _genanki_model(cloze_notetype())}
     anki_deck = genanki.Deck(deck.deck_id, deck.name, description=deck.description_html)
+    pinned = _pinned_note_type()
     for note in deck.notes:
-        anki_deck.add_note(_PinnedNote(note, models[note.is_cloze], note_mod[note.guid]))
+        anki_deck.add_note(pinned(note, models[note.is_cloze], note_mod[note.guid]))
     for note in tombstones:
-        anki_deck.add_note(_PinnedNote(note, models[note.is_cloze], note_mod[note.guid], suspended=True))
+        anki_deck.add_note(pinned(note, models[note.is_cloze], note_mod[note.guid], suspended=True))
     with tempfile.TemporaryDirectory(prefix="ankigen-") as folder:
         path = Path(folder) / "collection.anki2"
         connection = sqlite3.connect(path)

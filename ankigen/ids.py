@@ -13,8 +13,6 @@ import hashlib
 import re
 import unicodedata
 
-import genanki.util
-
 # Fixed forever: Anki matches notetypes by id. A change to a notetype's field
 # list needs a new id (see README, "Notetype policy").
 MYTH_NOTETYPE_ID = 1_732_406_400_101
@@ -56,8 +54,11 @@ def deck_id(deck_key: str) -> int:
 
 def note_guid(deck_key: str, myth_key: str, item_key: str | None = None) -> str:
     """The note GUID: from keys only, so editing a note's text keeps its identity."""
+    # Imported here: importing genanki is slow, and a build with nothing to do never needs it.
+    from genanki.util import guid_for
+
     parts = ["ankigen", deck_key, myth_key] + ([item_key] if item_key is not None else [])
-    return str(genanki.util.guid_for(*parts))
+    return str(guid_for(*parts))
 
 
 # Each note owns a block of ids: the note id, then one card id per card.

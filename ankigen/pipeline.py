@@ -20,18 +20,21 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ankigen import __version__, ids
-from ankigen.cards import DeckCards, Note, derive_deck
 from ankigen.errors import Diagnostic, error
-from ankigen.lint import lint_deck
 from ankigen.loader import MAX_SOURCE_BYTES, load_source, parse_source
 from ankigen.lockfile import DeckState, Lock, NoteState, read_lock, write_lock
 from ankigen.model import DeckSource, Location
 from ankigen.notetypes import notetypes_fingerprint
 from ankigen.parallel import run_jobs, worker_count
+
+if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing to do needs none of them
+    from ankigen.cards import DeckCards, Note
 
 SOURCE_SUFFIXES = (".yaml", ".yml")
 DEFAULT_SOURCES = "cards"
@@ -124,6 +127,9 @@ class _Loaded:
 
 def load_decks(paths: Sequence[str], lint: bool = True) -> tuple[list[_Loaded], list[Diagnostic]]:
     """Load, validate and derive every source; the decks are usable only if there are no errors."""
+    from ankigen.cards import derive_deck
+    from ankigen.lint import lint_deck
+
     files, diagnostics = discover_sources(paths)
     loaded: list[_Loaded] = []
     for path in files:
@@ -210,8 +216,9 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
     files, diagnostics = discover_sources(paths)
     lock = read_lock(out_dir)
     sources = [_SourceFile(path, display_path(path), _read_source(path)) for path in files]
-    settled = {index: report for index, source in enumerate(sources)
-               if (report := _unchanged_deck(source, options, lock, out_dir)) is not None}
+    with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as threads:  # hashing and reading release the GIL
+        unchanged = threads.map(lambda source: _unchanged_deck(source, options, lock, out_dir), sources)
+        settled = {index: report for index, report in enumerate(unchanged) if report is not None}
     context = _BuildContext(out_dir, options, lock, now if now is not None else build_time(), dry_run)
     made: dict[int, _Made] = {}
 
@@ -249,7 +256,8 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
         result.commit()
         lock.decks[result.deck.key] = result.state
         outcome.reports.append(result.report)
-    outcome.lock_written = write_lock(out_dir, lock, dry_run=dry_run)
+    # With every deck skipped the lock is as it was read: no need to write it out to compare.
+    outcome.lock_written = write_lock(out_dir, lock, dry_run=dry_run) if made or not settled else False
     return outcome
 
 
@@ -304,6 +312,9 @@ class _Made:
 
 def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     """Load, check and build one deck (in a worker process when the build is big)."""
+    from ankigen.cards import derive_deck
+    from ankigen.lint import lint_deck
+
     raw = file.raw
     if raw is None:  # unreadable or too large, as the loader will say
         source, diagnostics = load_source(file.path, file.shown)
