@@ -165,8 +165,11 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
     return bytes(data)
 
 
-def read_summary(data: bytes, deck_id: int) -> tuple[str, dict[str, int]] | None:
-    """The deck's name and each note's number of cards (by GUID) in .apkg bytes we wrote; None if unreadable."""
+def read_summary(data: bytes, deck_id: int) -> tuple[str, int] | None:
+    """The deck's name and number of cards (not counting removed notes, shipped suspended) in .apkg bytes we wrote.
+
+    None if they cannot be read.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             collection = archive.read("collection.anki2")
@@ -174,10 +177,9 @@ def read_summary(data: bytes, deck_id: int) -> tuple[str, dict[str, int]] | None
         try:
             connection.deserialize(collection)
             decks = json.loads(connection.execute("SELECT decks FROM col").fetchone()[0])
-            cards = dict(connection.execute(
-                "SELECT notes.guid, count(*) FROM notes JOIN cards ON cards.nid = notes.id GROUP BY notes.id"))
+            cards = connection.execute("SELECT count(*) FROM cards WHERE queue != -1").fetchone()[0]
         finally:
             connection.close()
-        return str(decks[str(deck_id)]["name"]), cards
+        return str(decks[str(deck_id)]["name"]), int(cards)
     except (KeyError, TypeError, ValueError, zipfile.BadZipFile, sqlite3.Error):
         return None

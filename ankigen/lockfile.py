@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring, encode_basestring_ascii  # json.dumps's own, for str
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ class Lock:
             lines.append(f'   "inputs": {dump(deck.inputs)},')
             lines.append(f'   "outputs": {dump(dict(sorted(deck.outputs.items())))},')
             for section, notes in (("notes", deck.notes), ("removed", deck.removed)):
-                rows = [f"    {dump(guid)}: {dump(_note_row(state), ensure_ascii=False)}"
+                rows = [f"    {encode_basestring_ascii(guid)}: {_note_json(state)}"
                         for guid, state in sorted(notes.items())]
                 body = ("\n" + ",\n".join(rows) + "\n   ") if rows else ""
                 lines.append(f'   "{section}": {{{body}}}' + ("," if section == "notes" else ""))
@@ -61,8 +62,10 @@ class Lock:
         return "\n".join(lines).encode("utf-8")
 
 
-def _note_row(state: NoteState) -> list[Any]:
-    return [state.key, state.kind, state.hash, state.mod]
+def _note_json(state: NoteState) -> str:
+    """``json.dumps([key, kind, hash, mod], ensure_ascii=False)``, without its setup per call (0.1 s per 50,000)."""
+    return f"[{encode_basestring(state.key)}, {encode_basestring(state.kind)}, {encode_basestring(state.hash)}, " \
+           f"{int.__repr__(state.mod)}]"
 
 
 def _note_state(row: list[Any]) -> NoteState:

@@ -346,7 +346,7 @@ def _unchanged_deck(file: _SourceFile, options: BuildOptions, lock: Lock, out_di
     """The report for a deck built from these very inputs whose outputs are as built; None if it needs building.
 
     The counts come from the lock and the .apkg (so a deck is only skipped when
-    its .apkg is among the outputs).
+    its .apkg is among the outputs): a myth note has one card, the rest are cloze cards.
     """
     if file.raw is None or "apkg" not in options.formats:
         return None
@@ -370,12 +370,10 @@ def _unchanged_deck(file: _SourceFile, options: BuildOptions, lock: Lock, out_di
     summary = read_summary(outputs[f"{key}.apkg"], ids.deck_id(key))
     if summary is None:
         return None
-    name, cards = summary
-    myths = [guid for guid, note in state.notes.items() if note.kind == "myth"]
-    clozes = [guid for guid, note in state.notes.items() if note.kind != "myth"]
-    return DeckReport(key, name, len(myths), len(clozes), sum(cards.get(guid, 0) for guid in myths),
-                      sum(cards.get(guid, 0) for guid in clozes), tuple(out_dir / name for name in names), (),
-                      Changes(unchanged=len(state.notes)))
+    deck_name, cards = summary
+    myths = sum(1 for note in state.notes.values() if note.kind == "myth")  # one card each
+    return DeckReport(key, deck_name, myths, len(state.notes) - myths, myths, cards - myths,
+                      tuple(out_dir / name for name in names), (), Changes(unchanged=len(state.notes)))
 
 
 def build_time() -> int:

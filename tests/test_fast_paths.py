@@ -303,3 +303,45 @@ def test_near_duplicate_search_finds_what_comparing_every_pair_finds(drafts: lis
         texts.append(" ".join(words))
     items = _item_texts(texts)
     assert _near_duplicates(items) == near_duplicates_every_pair(items)
+
+
+def lock_bytes_with_json_dumps(lock: object) -> bytes:
+    """lockfile.Lock.to_bytes as first written: json.dumps for every guid and note row."""
+    import json
+
+    dump = json.dumps
+    lines = ["{", ' "version": 1,', ' "decks": {']
+    decks = sorted(lock.decks.items())  # type: ignore[attr-defined]
+    for index, (key, deck) in enumerate(decks):
+        lines.append(f"  {dump(key)}: {{")
+        lines.append(f'   "source": {dump(deck.source)},')
+        lines.append(f'   "inputs": {dump(deck.inputs)},')
+        lines.append(f'   "outputs": {dump(dict(sorted(deck.outputs.items())))},')
+        for section, notes in (("notes", deck.notes), ("removed", deck.removed)):
+            rows = [f"    {dump(guid)}: {dump([s.key, s.kind, s.hash, s.mod], ensure_ascii=False)}"
+                    for guid, s in sorted(notes.items())]
+            body = ("\n" + ",\n".join(rows) + "\n   ") if rows else ""
+            lines.append(f'   "{section}": {{{body}}}' + ("," if section == "notes" else ""))
+        lines.append("  }" + ("," if index < len(decks) - 1 else ""))
+    lines += [" }", "}", ""]
+    return "\n".join(lines).encode("utf-8")
+
+
+note_states = st.builds(lambda key, kind, digest, mod: (key, kind, digest, mod), st.text(max_size=12),
+                        st.sampled_from(["myth", "technique", "limitation", "é\"\\\n"]), st.text(max_size=16),
+                        st.integers(-(2**63), 2**63))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=10), st.tuples(
+    st.dictionaries(st.text(max_size=10), note_states, max_size=4),
+    st.dictionaries(st.text(max_size=10), note_states, max_size=2)), max_size=3))
+def test_lock_bytes_are_what_json_dumps_writes(decks: dict) -> None:  # type: ignore[type-arg]
+    from ankigen.lockfile import LOCK_VERSION, DeckState, Lock, NoteState
+
+    assert LOCK_VERSION == 1
+    lock = Lock({key: DeckState("cards/x.yaml", "abc", {"x.apkg": "123"},
+                                {guid: NoteState(*row) for guid, row in notes.items()},
+                                {guid: NoteState(*row) for guid, row in removed.items()})
+                 for key, (notes, removed) in decks.items()})
+    assert lock.to_bytes() == lock_bytes_with_json_dumps(lock)
