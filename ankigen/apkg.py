@@ -34,6 +34,11 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # so that machines with other SQLite versions still write the same bytes.
 _SQLITE_VERSION_OFFSET = 96
 _SQLITE_PINNED_VERSION = (3_040_000).to_bytes(4, "big")
+# A database file counts its write transactions in its header (at 24, and at 92 as
+# "valid for"); one in memory does not. Pinned to the 14 that genanki's writing
+# leaves in a file, so the bytes are those the collection always had on disk.
+_SQLITE_CHANGE_COUNTER_OFFSETS = (24, 92)
+_SQLITE_PINNED_CHANGE_COUNTER = (14).to_bytes(4, "big")
 
 
 def apkg_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: Sequence[Note] = (),
@@ -146,22 +151,18 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
         anki_deck.add_note(pinned(note, models[note.is_cloze], note_mod[note.guid]))
     for note in tombstones:
         anki_deck.add_note(pinned(note, models[note.is_cloze], note_mod[note.guid], suspended=True))
-    with tempfile.TemporaryDirectory(prefix="ankigen-") as folder:
-        path = Path(folder) / "collection.anki2"
-        connection = sqlite3.connect(path)
-        try:
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA page_size = 4096")
-            # A scratch file we read back at once: no journal, no fsync (each cost a
-            # disk flush per statement of genanki's schema). The bytes are the same.
-            cursor.execute("PRAGMA journal_mode = OFF")
-            cursor.execute("PRAGMA synchronous = OFF")
-            genanki.Package(anki_deck).write_to_db(cursor, NOTETYPES_REVISED, itertools.count())
-            connection.commit()
-        finally:
-            connection.close()
-        data = bytearray(path.read_bytes())
+    connection = sqlite3.connect(":memory:")  # no scratch file, journal or disk flush
+    try:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA page_size = 4096")
+        genanki.Package(anki_deck).write_to_db(cursor, NOTETYPES_REVISED, itertools.count())
+        connection.commit()
+        data = bytearray(connection.serialize())
+    finally:
+        connection.close()
     data[_SQLITE_VERSION_OFFSET:_SQLITE_VERSION_OFFSET + 4] = _SQLITE_PINNED_VERSION
+    for offset in _SQLITE_CHANGE_COUNTER_OFFSETS:
+        data[offset:offset + 4] = _SQLITE_PINNED_CHANGE_COUNTER
     return bytes(data)
 
 
