@@ -213,13 +213,14 @@ def bench_size(notes: int, files: int, runs: int, work: Path, verify_in_anki: bo
     floor = [sys.executable, str(BENCH / "floor.py"), str(notes_json)]
     checks = []
 
-    log(f"{notes} notes: floor")
-    floor_time = median_of(runs, lambda i: measure([*floor, str(folder / f"floor-{i}.apkg")], folder))
-    floor_memory = measure([*floor, str(folder / "floor-rss.apkg")], folder, watch_memory=True).memory
-
-    log(f"{notes} notes: cold build")
+    log(f"{notes} notes: floor and cold build, taking turns (so both see the machine alike)")
     cold_dirs = [folder / f"cold-{i}" for i in range(max(runs, 2))]
-    cold_time = median_of(runs, lambda i: measure([*build, str(cold_dirs[i])], folder))
+    floor_times, cold_times = [], []
+    for i in range(runs):
+        floor_times.append(measure([*floor, str(folder / f"floor-{i}.apkg")], folder).seconds)
+        cold_times.append(measure([*build, str(cold_dirs[i])], folder).seconds)
+    floor_time, cold_time = statistics.median(floor_times), statistics.median(cold_times)
+    floor_memory = measure([*floor, str(folder / "floor-rss.apkg")], folder, watch_memory=True).memory
     cold_memory = measure([*build, str(folder / "cold-rss")], folder, watch_memory=True).memory
     if runs < 2:
         measure([*build, str(cold_dirs[1])], folder)
@@ -370,7 +371,7 @@ def report(results: list[SizeResult], help_time: float, started: float, started_
         f"Software: {_versions()}  ",
         f"Run: {time.strftime('%Y-%m-%d %H:%M', time.localtime(started_at))}, "
         f"{time.perf_counter() - started:.0f} s, load average {load} at the start; medians of {runs}; "
-        f"notes spread over {results[-1].files} source files; `python bench/run.py {' '.join(sys.argv[1:])}`".rstrip(),
+        f"notes spread over {results[-1].files} source files; `{' '.join(['python bench/run.py', *sys.argv[1:]])}`",
         "",
         table(results, help_time), "",
         "The floor is a plain genanki script writing the same notes, already rendered, to one .apkg. "
