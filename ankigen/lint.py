@@ -52,7 +52,7 @@ def lint_deck(source: DeckSource, deck: DeckCards) -> list[Diagnostic]:
     """Every warning for one deck."""
     items = [_ItemText(myth, item, cloze_plain_text(item.cloze)) for myth in source.myths for item in myth.items]
     return [
-        *_missing_ids(source),
+        *identity_warnings(source),
         *_too_long(source, items),
         *_fact_repeats_myth(source),
         *(found for entry in items for found in _cloze_rules(entry.item)),
@@ -60,8 +60,11 @@ def lint_deck(source: DeckSource, deck: DeckCards) -> list[Diagnostic]:
     ]
 
 
-def _missing_ids(source: DeckSource) -> list[Diagnostic]:
-    """A default id is a slug of the text: editing the text would make a new note and lose its reviews."""
+def identity_warnings(source: DeckSource) -> list[Diagnostic]:
+    """The warnings every build prints: a missing id loses reviews, so it must not wait for ``ankigen check``.
+
+    A default id is a slug of the text: editing the text would make a new note and lose its reviews.
+    """
     found = []
     for myth in source.myths:
         if not myth.key_is_explicit:

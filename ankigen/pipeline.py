@@ -311,9 +311,13 @@ class _Made:
 
 
 def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
-    """Load, check and build one deck (in a worker process when the build is big)."""
+    """Load, check and build one deck (in a worker process when the build is big).
+
+    Of the lint rules, a build runs only the identity one: the card-quality
+    rules cost as much as rendering and belong to ``ankigen check``.
+    """
     from ankigen.cards import derive_deck
-    from ankigen.lint import lint_deck
+    from ankigen.lint import identity_warnings
 
     raw = file.raw
     if raw is None:  # unreadable or too large, as the loader will say
@@ -324,7 +328,7 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     if source is None:
         return _Made(diagnostics)
     deck, problems = derive_deck(source)
-    diagnostics += problems + lint_deck(source, deck)
+    diagnostics += problems + identity_warnings(source)
     if any(d.severity == "error" for d in diagnostics):
         return _Made(diagnostics, _DeckId.of(source))
     report, state, outputs = _build_deck(deck, raw, context.out_dir, context.options,

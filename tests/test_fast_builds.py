@@ -68,6 +68,8 @@ def test_an_unchanged_deck_is_not_even_parsed(tmp_path: Path, monkeypatch: pytes
 
 def test_a_skipped_deck_is_reported_like_a_rebuilt_one(tmp_path: Path) -> None:
     sources, out = _write_sources(tmp_path / "cards"), tmp_path / "decks"
+    first = sources / "deck0.yaml"  # an item without an id: the warning a build prints
+    first.write_text(first.read_text("utf-8").replace("- id: t0\n        name:", "- name:"), "utf-8")
     _build(sources, out)
     skipped = _build(sources, out)
     _forget_inputs(out)
