@@ -127,25 +127,33 @@ class _Loaded:
 
 def load_decks(paths: Sequence[str], lint: bool = True) -> tuple[list[_Loaded], list[Diagnostic]]:
     """Load, validate and derive every source; the decks are usable only if there are no errors."""
-    from ankigen.cards import derive_deck
-    from ankigen.lint import lint_deck
-
     files, diagnostics = discover_sources(paths)
     loaded: list[_Loaded] = []
     for path in files:
-        shown = display_path(path)
-        source, problems = load_source(path, shown)
+        file = _SourceFile(path, display_path(path), _read_source(path))
+        source, deck, problems = _load_deck(file, full_lint=lint)
         diagnostics.extend(problems)
-        if source is None:
-            continue
-        deck, problems = derive_deck(source)
-        diagnostics.extend(problems)
-        if lint:
-            diagnostics.extend(lint_deck(source, deck))
-        loaded.append(_Loaded(path, path.read_bytes(), source, deck))
+        if source is not None and deck is not None:
+            loaded.append(_Loaded(path, file.raw or b"", source, deck))
     diagnostics.extend(_duplicate_decks(_DeckId.of(item.source) for item in loaded))
     diagnostics.sort(key=lambda d: d.sort_key)
     return loaded, diagnostics
+
+
+def _load_deck(file: _SourceFile, full_lint: bool) -> tuple[DeckSource | None, DeckCards | None, list[Diagnostic]]:
+    """Parse, validate and derive one source; ``full_lint`` adds the card-quality rules to the identity one."""
+    from ankigen.cards import derive_deck
+    from ankigen.lint import identity_warnings, lint_deck
+
+    if file.raw is None:  # unreadable or too large, as the loader will say
+        source, diagnostics = load_source(file.path, file.shown)
+    else:
+        source, diagnostics = parse_source(file.raw, file.shown, base_dir=str(file.path.parent))
+    if source is None:
+        return None, None, diagnostics
+    deck, problems = derive_deck(source)
+    diagnostics += problems + (lint_deck(source, deck) if full_lint else identity_warnings(source))
+    return source, deck, diagnostics
 
 
 @dataclass(frozen=True)
@@ -316,21 +324,12 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     Of the lint rules, a build runs only the identity one: the card-quality
     rules cost as much as rendering and belong to ``ankigen check``.
     """
-    from ankigen.cards import derive_deck
-    from ankigen.lint import identity_warnings
-
-    raw = file.raw
-    if raw is None:  # unreadable or too large, as the loader will say
-        source, diagnostics = load_source(file.path, file.shown)
-        raw = file.path.read_bytes() if source is not None else b""
-    else:
-        source, diagnostics = parse_source(raw, file.shown, base_dir=str(file.path.parent))
-    if source is None:
+    source, deck, diagnostics = _load_deck(file, full_lint=False)
+    if source is None or deck is None:
         return _Made(diagnostics)
-    deck, problems = derive_deck(source)
-    diagnostics += problems + identity_warnings(source)
     if any(d.severity == "error" for d in diagnostics):
         return _Made(diagnostics, _DeckId.of(source))
+    raw = file.raw if file.raw is not None else file.path.read_bytes()
     report, state, outputs = _build_deck(deck, raw, context.out_dir, context.options,
                                          context.lock.decks.get(source.key), context.now)
     new: dict[Path, bytes | Path] = {}
