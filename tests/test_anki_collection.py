@@ -23,7 +23,7 @@ from the root (which adds the cwd) would work, bare ``pytest`` would not.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import genanki
@@ -41,7 +41,6 @@ from tests.anki_collection import (
     notes_by_guid,
     notetype_names,
     notetype_note_counts,
-    open_collection,
     rendered_cards,
     used_notetype_names,
 )
@@ -139,12 +138,9 @@ def write_deck(
 
 
 @pytest.fixture
-def col(tmp_path: Path) -> Iterator[Collection]:
-    collection = open_collection(tmp_path)
-    try:
-        yield collection
-    finally:
-        collection.close()
+def col(collection: Collection) -> Collection:
+    """The fresh collection from tests/conftest.py, under the short name these tests use."""
+    return collection
 
 
 def counts(summary: ImportSummary, **expected: int) -> dict[str, int]:
