@@ -223,6 +223,10 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
            progress: Callable[[int, int], None] | None) -> Outcome:
     files, diagnostics = discover_sources(paths)
     lock = read_lock(out_dir)
+    if not dry_run and out_dir.is_dir():
+        from ankigen.atomic import remove_stale_temps
+
+        remove_stale_temps(out_dir)
     sources = [_SourceFile(path, display_path(path), _read_source(path)) for path in files]
     with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as threads:  # hashing and reading release the GIL
         unchanged = threads.map(lambda source: _unchanged_deck(source, options, lock, out_dir), sources)

@@ -147,3 +147,26 @@ def test_killed_unheld_every_file_is_old_or_complete(
         time.sleep(0.001)
     _kill(process)
     _assert_intact(tmp_path, before, after)
+
+
+def test_a_later_build_removes_temp_files_a_killed_build_left_behind(tmp_path: Path) -> None:
+    import os
+
+    from click.testing import CliRunner
+
+    from ankigen.atomic import STALE_TEMP_AGE, TEMP_PREFIX
+    from ankigen.cli import cli
+
+    out = tmp_path / "decks"
+    out.mkdir()
+    left_over = out / f"{TEMP_PREFIX}killed.apkg"
+    left_over.write_bytes(b"half a deck")
+    old = left_over.stat().st_mtime - STALE_TEMP_AGE - 60
+    os.utime(left_over, (old, old))
+    in_progress = out / f"{TEMP_PREFIX}running.apkg"  # fresh: may belong to a build running right now
+    in_progress.write_bytes(b"being written")
+    source = Path(__file__).resolve().parent.parent / "cards" / "deep-learning-myths.yaml"
+    result = CliRunner().invoke(cli, ["build", str(source), "-o", str(out), "--format", "apkg"])
+    assert result.exit_code == 0, result.output
+    assert not left_over.exists()
+    assert in_progress.read_bytes() == b"being written"
