@@ -60,9 +60,6 @@ class DeckCards:
     # .apkg's media and embedded into the sheet as data: URIs.
     media: Mapping[str, bytes] = field(default_factory=dict)
 
-    def count(self, kind: NoteKind) -> int:
-        return sum(1 for note in self.notes if note.kind == kind)
-
     @property
     def card_count(self) -> int:
         return sum(len(note.card_numbers) for note in self.notes)
@@ -73,11 +70,11 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
     citation = render_citation(source.citation)
     images = ImageFolder(source.base_dir)
     notes: list[Note] = []
-    cloze_problems: list[Diagnostic] = []
+    problems: list[Diagnostic] = []
     for myth in source.myths:
         myth_html = render_inline(myth.myth.source, images.image_src(myth.myth))
         fact_html = render_markdown(myth.fact.source, images.image_src(myth.fact))
-        cloze_problems += _unsafe_tex(myth_html, myth.myth) + _unsafe_tex(fact_html, myth.fact)
+        problems += _unsafe_tex(myth_html, myth.myth) + _unsafe_tex(fact_html, myth.fact)
         notes.append(Note(
             guid=ids.note_guid(source.key, myth.key), kind="myth", key=myth.key, myth_key=myth.key,
             fields=(myth_html, fact_html, citation),
@@ -86,17 +83,17 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
             try:
                 notes.append(_cloze_note(source, myth, item, myth_html, citation, images))
             except ClozeSyntaxError as exc:  # a deletion that rendering would lose or break
-                cloze_problems.append(error(item.text.at(exc.offset), exc.message, exc.hint))
+                problems.append(error(item.text.at(exc.offset), exc.message, exc.hint))
             else:
-                cloze_problems += _unsafe_tex(notes[-1].fields[0], item.text, item.name)
-    description = render_markdown(source.description.source, images.image_src(source.description)) \
-        if source.description else ""
+                problems += _unsafe_tex(notes[-1].fields[0], item.text, item.name)
+    description = ""
     if source.description:
-        cloze_problems += _unsafe_tex(description, source.description)
+        description = render_markdown(source.description.source, images.image_src(source.description))
+        problems += _unsafe_tex(description, source.description)
     deck = DeckCards(key=source.key, name=source.name, deck_id=ids.deck_id(source.key),
                      description_html=description, citation_html=citation, notes=tuple(notes),
                      source_path=source.path, media=images.media)
-    return deck, images.problems + cloze_problems
+    return deck, images.problems + problems
 
 
 def _unsafe_tex(field_html: str, *texts: Text) -> list[Diagnostic]:
