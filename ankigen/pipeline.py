@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ankigen import __version__, ids
+from ankigen.atomic import remove_stale_temps, stage_bytes, write_bytes_atomic
 from ankigen.errors import Diagnostic, error
 from ankigen.loader import MAX_SOURCE_BYTES, load_source, parse_source
 from ankigen.lockfile import DeckState, Lock, NoteState, read_lock, write_lock
@@ -224,12 +225,11 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
     files, diagnostics = discover_sources(paths)
     lock = read_lock(out_dir)
     if not dry_run and out_dir.is_dir():
-        from ankigen.atomic import remove_stale_temps
-
         remove_stale_temps(out_dir)
     sources = [_SourceFile(path, display_path(path), _read_source(path)) for path in files]
+    by_source = {state.source: key for key, state in lock.decks.items()}
     with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as threads:  # hashing and reading release the GIL
-        unchanged = threads.map(lambda source: _unchanged_deck(source, options, lock, out_dir), sources)
+        unchanged = threads.map(lambda source: _unchanged_deck(source, options, lock, by_source, out_dir), sources)
         settled = {index: report for index, report in enumerate(unchanged) if report is not None}
     context = _BuildContext(out_dir, options, lock, now if now is not None else build_time(), dry_run)
     made: dict[int, _Made] = {}
@@ -308,8 +308,6 @@ class _Made:
     outputs: dict[Path, bytes | Path] = field(default_factory=dict)  # target -> new bytes, or a staged temp file
 
     def commit(self) -> None:
-        from ankigen.atomic import write_bytes_atomic
-
         for target, new in self.outputs.items():
             if isinstance(new, Path):
                 os.replace(new, target)
@@ -339,17 +337,12 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     new: dict[Path, bytes | Path] = {}
     if not context.dry_run:
         for target in report.written:
-            new[target] = _stage(target, outputs[target]) if context.stage else outputs[target]
+            new[target] = stage_bytes(target, outputs[target]) if context.stage else outputs[target]
     return _Made(diagnostics, _DeckId.of(source), report, state, new)
 
 
-def _stage(target: Path, data: bytes) -> Path:
-    from ankigen.atomic import stage_bytes
-
-    return stage_bytes(target, data)
-
-
-def _unchanged_deck(file: _SourceFile, options: BuildOptions, lock: Lock, out_dir: Path) -> DeckReport | None:
+def _unchanged_deck(file: _SourceFile, options: BuildOptions, lock: Lock, by_source: dict[str, str],
+                    out_dir: Path) -> DeckReport | None:
     """The report for a deck built from these very inputs whose outputs are as built; None if it needs building.
 
     The counts come from the lock and the .apkg (so a deck is only skipped when
@@ -357,10 +350,12 @@ def _unchanged_deck(file: _SourceFile, options: BuildOptions, lock: Lock, out_di
     """
     if file.raw is None or "apkg" not in options.formats:
         return None
-    found = next(((key, state) for key, state in lock.decks.items() if state.source == file.shown), None)
-    if found is None or found[1].inputs != _inputs_digest(file.shown, file.raw, options):
+    key = by_source.get(file.shown)
+    if key is None:
         return None
-    key, state = found
+    state = lock.decks[key]
+    if state.inputs != _inputs_digest(file.shown, file.raw, options):
+        return None
     names = [f"{key}.{kind}" for kind in options.formats]
     if sorted(state.outputs) != sorted(names):
         return None
