@@ -345,3 +345,68 @@ def test_lock_bytes_are_what_json_dumps_writes(decks: dict) -> None:  # type: ig
                                 {guid: NoteState(*row) for guid, row in removed.items()})
                  for key, (notes, removed) in decks.items()})
     assert lock.to_bytes() == lock_bytes_with_json_dumps(lock)
+
+
+def collection_rows_by_genanki(deck: object, mods: dict[str, int], tombstones: list) -> dict[str, list]:  # type: ignore[type-arg]
+    """apkg.py's collection as first written: genanki's own Note and Card objects writing one row at a time."""
+    import itertools
+    import sqlite3
+
+    import genanki
+
+    from ankigen import apkg, ids
+    from ankigen.notetypes import NOTETYPES_REVISED, cloze_notetype, myth_notetype
+
+    class PinnedNote(genanki.Note):  # type: ignore[misc]
+        def __init__(self, note, model, suspended):  # type: ignore[no-untyped-def]
+            super().__init__(model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid)
+            self.note_id, self.mod, self.numbers, self.suspended = ids.note_id(note.guid), mods[note.guid], \
+                note.card_numbers, suspended
+
+        def write_to_db(self, cursor, timestamp, deck_id, id_gen):  # type: ignore[no-untyped-def]
+            super().write_to_db(cursor, self.mod, deck_id, itertools.count(self.note_id))
+
+        @property
+        def cards(self):  # type: ignore[no-untyped-def]
+            if self.model.model_type == genanki.Model.CLOZE:
+                return [genanki.Card(number - 1, self.suspended) for number in self.numbers]
+            return [genanki.Card(0, self.suspended)]
+
+    models = {False: apkg._genanki_model(myth_notetype()), True: apkg._genanki_model(cloze_notetype())}
+    anki_deck = genanki.Deck(deck.deck_id, deck.name, description=deck.description_html)  # type: ignore[attr-defined]
+    for note in deck.notes:  # type: ignore[attr-defined]
+        anki_deck.add_note(PinnedNote(note, models[note.is_cloze], False))
+    for note in tombstones:
+        anki_deck.add_note(PinnedNote(note, models[note.is_cloze], True))
+    connection = sqlite3.connect(":memory:")
+    genanki.Package(anki_deck).write_to_db(connection.cursor(), NOTETYPES_REVISED, itertools.count())
+    return collection_rows(connection)
+
+
+def collection_rows(connection: object) -> dict[str, list]:  # type: ignore[type-arg]
+    rows = {table: connection.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()  # type: ignore[attr-defined]
+            for table in ("col", "notes", "cards", "revlog", "graves")}
+    rows["schema"] = connection.execute(  # type: ignore[attr-defined]
+        "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name").fetchall()
+    return rows
+
+
+def test_collection_rows_are_the_ones_genanki_writes_note_by_note() -> None:
+    import dataclasses
+    import io
+    import sqlite3
+    import zipfile
+
+    from ankigen.apkg import apkg_bytes
+
+    deck = derive_deck(parse_source((ROOT / "cards" / "deep-learning-myths.yaml").read_bytes(), "d.yaml")[0])[0]
+    assert deck.notes and any(note.is_cloze for note in deck.notes) and any(not n.is_cloze for n in deck.notes)
+    removed = dataclasses.replace(deck.notes[-1], guid="removed-guid", tags=("ankigen::removed",))
+    mods = {note.guid: 1_700_000_000 + index for index, note in enumerate([*deck.notes, removed])}
+    data = apkg_bytes(deck, mods, [removed])
+    connection = sqlite3.connect(":memory:")
+    connection.deserialize(zipfile.ZipFile(io.BytesIO(data)).read("collection.anki2"))
+    ours = collection_rows(connection)
+    assert ours == collection_rows_by_genanki(deck, mods, [removed])
+    assert len(ours["notes"]) == len(deck.notes) + 1
+    assert len(ours["cards"]) == deck.card_count + len(removed.card_numbers)
