@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # Anki makes one card per number; past this, a text is a list, not a card.
 MAX_DELETIONS = 50
@@ -18,8 +19,7 @@ _EXPLICIT = re.compile(r"c(\d+)::(.*)\Z", re.DOTALL)
 _SPECIAL = re.compile(r"[{}\\]")
 
 
-@dataclass(frozen=True)
-class Deletion:
+class Deletion(NamedTuple):  # a tuple, not a dataclass: quicker to make, and a build makes many
     number: int
     answer: str  # Markdown, as written
     hint: str

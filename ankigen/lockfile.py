@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring, encode_basestring_ascii  # json.dumps's own, for str
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ankigen.atomic import write_bytes_atomic
 
@@ -22,8 +22,7 @@ LOCK_NAME = "ankigen.lock"
 LOCK_VERSION = 1
 
 
-@dataclass(frozen=True)
-class NoteState:
+class NoteState(NamedTuple):  # a tuple, not a dataclass: quicker to make, and a lock holds many
     key: str
     kind: str
     hash: str

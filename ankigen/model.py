@@ -7,15 +7,14 @@ later stage can point an error at the line the author wrote.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ankigen.cloze import ClozeText
 
 ItemKind = Literal["technique", "limitation"]
 
 
-@dataclass(frozen=True, order=True)
-class Location:
+class Location(NamedTuple):  # a tuple, not a dataclass: a build makes hundreds of thousands
     """A place in a source: ``path`` as the user named it, 1-based line and column."""
 
     path: str

@@ -28,6 +28,7 @@ from functools import cache
 from importlib import resources
 from pathlib import PurePosixPath
 from string import Template
+from typing import NamedTuple
 
 from ankigen.cards import DeckCards, Note
 
@@ -61,8 +62,7 @@ _CARD_FIT_SMALLEST = "longest"
 _STATEMENT_SCALE, _ANSWER_SCALE, _CONTEXT_SCALE = 1.3, 1.2, 0.85
 
 
-@dataclass(frozen=True)
-class Gap:
+class Gap(NamedTuple):  # a tuple, not a dataclass: quicker to make, and a sheet makes many
     """One deletion in a cloze field: its card number, answer (HTML) and hint (HTML, may be empty)."""
 
     number: int
