@@ -44,6 +44,8 @@ class ClozeSyntaxError(ValueError):
 
 def parse_cloze(text: str, first_number: int = 2) -> ClozeText:
     """Split ``text`` into literal pieces and numbered deletions; raises ClozeSyntaxError."""
+    if not _SPECIAL.search(text):  # no braces or backslashes: no markup
+        return ClozeText((text,), ())
     pieces: list[str] = []
     raw: list[tuple[int | None, str, str, int]] = []
     literal: list[str] = []
@@ -103,6 +105,9 @@ def _split_inner(inner: str, offset: int) -> tuple[int | None, str, str]:
 
 def _split_hint(inner: str) -> tuple[str, str]:
     """Split 'answer::hint' at the first '::' outside a `code span`, so `std::vector` stays whole."""
+    if "`" not in inner:
+        index = inner.find("::")
+        return (inner, "") if index < 0 else (inner[:index], inner[index + 2:])
     in_code = False
     for index, char in enumerate(inner):
         if char == "`":

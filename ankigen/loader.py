@@ -29,7 +29,8 @@ _DEPTH_HINT = f"a source needs only a few levels of lists and mappings; at most 
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML = "tag:yaml.org,2002:"
-_SCALAR_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_SCALAR_TAGS = frozenset(_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp"))
+_COLLECTION_TAGS = frozenset((_YAML + "seq", _YAML + "map"))
 _BOM = "\ufeff"
 
 _DECK_KEYS = ("deck", "id", "description", "source", "tags", "myths")
@@ -223,7 +224,7 @@ class _Reader:
 
     def admit(self, node: yaml.Node) -> bool:
         """Refuse tags outside the core schema (aliases and depth were refused before the walk)."""
-        allowed = _SCALAR_TAGS if isinstance(node, yaml.ScalarNode) else {_YAML + "seq", _YAML + "map"}
+        allowed = _SCALAR_TAGS if isinstance(node, yaml.ScalarNode) else _COLLECTION_TAGS
         if node.tag not in allowed:
             tag = node.tag.replace(_YAML, "!!")
             self.error(node, f"YAML tag '{tag}' is not allowed", "remove the tag; sources hold plain text and lists")
@@ -279,22 +280,25 @@ class _Reader:
         if not isinstance(node, yaml.ScalarNode):
             self.error(node, f"{what} must be text, not {_kind(node)}", hint)
             return None
-        if node.tag == _YAML + "null" or not str(node.value).strip():
+        value = str(node.value)
+        if node.tag == _YAML + "null" or not value or value.isspace():
             self.error(node, f"{what} is empty", hint)
             return None
-        return str(node.value)
+        return value
 
     def text(self, node: yaml.Node, what: str) -> Text | None:
         """Markdown text, with a location exact to the character where the source allows it."""
         value = self.scalar(node, what, "write the text after the colon, quoted if it contains ': ' or '#'")
         if value is None:
             return None
-        raw = self.source_text[node.start_mark.index:node.end_mark.index]
-        location = self.location(node)
-        exact = "\n" not in raw and (raw == value or (raw[:1] in "'\"" and raw[1:-1] == value))
-        if exact and raw != value:
-            location = Location(location.path, location.line, location.column + 1)
-        return Text(value, location, exact, "" if exact else raw)
+        mark, end, source = node.start_mark, node.end_mark.index, self.source_text
+        start = mark.index
+        if "\n" not in value:  # on one line, as written or in quotes: each character is a column
+            if end - start == len(value) and source.startswith(value, start):
+                return Text(value, Location(self.path, mark.line + 1, mark.column + 1), True)
+            if end - start == len(value) + 2 and source[start] in "'\"" and source.startswith(value, start + 1):
+                return Text(value, Location(self.path, mark.line + 1, mark.column + 2), True)
+        return Text(value, self.location(node), False, source[start:end])
 
     def key(self, node: yaml.Node, what: str) -> str | None:
         value = self.scalar(node, what, "write a short stable key such as 'transfer-learning'")
@@ -323,9 +327,8 @@ class _Reader:
         results = (read(child) for child in node.value)
         return [result for result in results if result is not None]
 
-    def claim(self, scope: object, key: str, node: yaml.Node, what: str) -> None:
-        """Report a second use of ``key`` in ``scope``, even when its entry has other mistakes."""
-        where = self.location(node)
+    def claim(self, scope: object, key: str, where: Location, what: str) -> None:
+        """Report a second use of ``key`` in ``scope`` (at ``where``), even when its entry has other mistakes."""
         first = self.claims.setdefault((id(scope), key), where)
         if first is not where:
             self.diagnostics.append(error(where, f"duplicate {what} '{key}' (first on line {first.line})",
@@ -371,19 +374,20 @@ class _Reader:
         entries = self.mapping(node, "a myth", _MYTH_KEYS, ("myth", "fact"))
         if entries is None:
             return None
+        where = self.location(node)
         statement = self.text(entries["myth"], "'myth'") if "myth" in entries else None
         fact = self.text(entries["fact"], "'fact'") if "fact" in entries else None
         key = self.key(entries["id"], "the myth id") if "id" in entries else \
             (ids.slugify(statement.source) if statement else None)
         if key is not None:
-            self.claim(_MYTHS, key, node, "myth id")
+            self.claim(_MYTHS, key, where, "myth id")
         tags = self.tags(entries["tags"]) if "tags" in entries else ()
         techniques = self.items(entries.get("techniques"), "technique", node)
         limitations = self.items(entries.get("limitations"), "limitation", node)
         if statement is None or fact is None or key is None:
             return None
         return Myth(key=key, key_is_explicit="id" in entries, myth=statement, fact=fact, tags=tags,
-                    techniques=tuple(techniques), limitations=tuple(limitations), location=self.location(node))
+                    techniques=tuple(techniques), limitations=tuple(limitations), location=where)
 
     def items(self, node: yaml.Node | None, kind: ItemKind, myth: yaml.Node) -> list[Item]:
         if node is None:
@@ -396,17 +400,18 @@ class _Reader:
         entries = self.mapping(node, f"a {kind}", _ITEM_KEYS, ("name", "text"))
         if entries is None:
             return None
+        where = self.location(node)
         name = self.text(entries["name"], "'name'") if "name" in entries else None
         text = self.text(entries["text"], "'text'") if "text" in entries else None
         key = self.key(entries["id"], f"the {kind} id") if "id" in entries else \
             (ids.slugify(name.source) if name else None)
         if key is not None:  # one scope per myth: its techniques and limitations together
-            self.claim(myth, key, node, "technique or limitation id")
+            self.claim(myth, key, where, "technique or limitation id")
         cloze = self.cloze(text) if text is not None else None
         if name is None or text is None or key is None or cloze is None:
             return None
         return Item(kind=kind, key=key, key_is_explicit="id" in entries, name=name, text=text, cloze=cloze,
-                    location=self.location(node))
+                    location=where)
 
     def cloze(self, text: Text) -> ClozeText | None:
         try:
