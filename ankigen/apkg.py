@@ -182,23 +182,3 @@ def _schema() -> tuple[str, str]:
     indexes = [statement for statement in statements if statement.upper().startswith("CREATE INDEX")]
     tables = [statement for statement in statements if statement not in indexes]
     return ";\n".join(tables) + ";", ";\n".join(indexes) + ";"
-
-
-def read_summary(data: bytes, deck_id: int) -> tuple[str, int] | None:
-    """The deck's name and number of cards (not counting removed notes, shipped suspended) in .apkg bytes we wrote.
-
-    None if they cannot be read.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            collection = archive.read("collection.anki2")
-        connection = sqlite3.connect(":memory:")
-        try:
-            connection.deserialize(collection)
-            decks = json.loads(connection.execute("SELECT decks FROM col").fetchone()[0])
-            cards = connection.execute("SELECT count(*) FROM cards WHERE queue != -1").fetchone()[0]
-        finally:
-            connection.close()
-        return str(decks[str(deck_id)]["name"]), int(cards)
-    except (KeyError, TypeError, ValueError, zipfile.BadZipFile, sqlite3.Error):
-        return None

@@ -11,6 +11,7 @@ outputs so an unchanged deck is neither rebuilt nor rewritten.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring, encode_basestring_ascii  # json.dumps's own, for str
 from pathlib import Path
@@ -19,7 +20,10 @@ from typing import Any, NamedTuple
 from ankigen.atomic import write_bytes_atomic
 
 LOCK_NAME = "ankigen.lock"
-LOCK_VERSION = 1
+# 2: each deck's entry holds its "summary". Version 1 locks are still read (their
+# decks are built again, as a new ankigen version always does).
+LOCK_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 
 
 class NoteState(NamedTuple):  # a tuple, not a dataclass: quicker to make, and a lock holds many
@@ -29,13 +33,64 @@ class NoteState(NamedTuple):  # a tuple, not a dataclass: quicker to make, and a
     mod: int
 
 
-@dataclass(frozen=True)
+class DeckSummary(NamedTuple):
+    """What a build reports of a deck: kept so that a deck skipped as unchanged is reported the same."""
+
+    name: str
+    myth_notes: int
+    cloze_notes: int
+    myth_cards: int
+    cloze_cards: int
+
+
 class DeckState:
-    source: str
-    inputs: str  # digest of everything the outputs are made from
-    outputs: dict[str, str]  # file name -> sha256
-    notes: dict[str, NoteState]  # guid -> state
-    removed: dict[str, NoteState] = field(default_factory=dict)  # tombstones shipped in these outputs
+    """A deck as last built: where from, the digests of its inputs and outputs, and its notes.
+
+    Read from a lock, a deck's note rows are parsed on first use and its entry is
+    written back as it was read: a rebuild after editing one of many sources
+    needs neither for the decks it skips (bench/run.py measures it).
+    """
+
+    def __init__(self, source: str, inputs: str, outputs: dict[str, str], notes: dict[str, NoteState],
+                 removed: dict[str, NoteState] | None = None, summary: DeckSummary | None = None) -> None:
+        self.source = source
+        self.inputs = inputs  # digest of everything the outputs are made from
+        self.outputs = outputs  # file name -> sha256
+        self.summary = summary  # None when read from a version 1 lock
+        self._notes: dict[str, NoteState] | None = notes  # guid -> state
+        self._removed: dict[str, NoteState] | None = removed or {}  # tombstones shipped in these outputs
+        self._entry = ""  # the deck's entry as read from the lock file, if it was
+        self._rows = ("", "", "")  # the lock's path and the notes and removed objects as read, until parsed
+
+    @property
+    def notes(self) -> dict[str, NoteState]:
+        if self._notes is None:
+            self._notes = self._parse(self._rows[1])
+        return self._notes
+
+    @property
+    def removed(self) -> dict[str, NoteState]:
+        if self._removed is None:
+            self._removed = self._parse(self._rows[2])
+        return self._removed
+
+    def read_rows(self) -> None:
+        """Parse the note rows now: a damaged lock then stops a build before any deck is made."""
+        self._notes, self._removed = self.notes, self.removed
+
+    def _parse(self, rows: str) -> dict[str, NoteState]:
+        try:
+            return {guid: _note_state(row) for guid, row in json.loads(rows).items()}
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise _unreadable(self._rows[0], exc) from exc
+
+    @classmethod
+    def _as_read(cls, source: str, inputs: str, outputs: dict[str, str], summary: DeckSummary | None, entry: str,
+                 lock_path: str, notes: str, removed: str) -> DeckState:
+        state = cls(source, inputs, outputs, {}, {}, summary)
+        state._notes = state._removed = None
+        state._entry, state._rows = entry, (lock_path, notes, removed)
+        return state
 
 
 @dataclass
@@ -45,20 +100,28 @@ class Lock:
     def to_bytes(self) -> bytes:
         """JSON with one line per note, so a diff of the lock reads as a list of changed notes."""
         dump = json.dumps
-        lines = ["{", f' "version": {LOCK_VERSION},', ' "decks": {']
-        for index, (key, deck) in enumerate(sorted(self.decks.items())):
-            lines.append(f"  {dump(key)}: {{")
-            lines.append(f'   "source": {dump(deck.source)},')
-            lines.append(f'   "inputs": {dump(deck.inputs)},')
-            lines.append(f'   "outputs": {dump(dict(sorted(deck.outputs.items())))},')
+        entries = []
+        for key, deck in sorted(self.decks.items()):
+            if deck._entry:
+                entries.append(deck._entry)
+                continue
+            lines = [f"  {dump(key)}: {{",
+                     f'   "source": {dump(deck.source)},',
+                     f'   "inputs": {dump(deck.inputs)},',
+                     f'   "outputs": {dump(dict(sorted(deck.outputs.items())))},',
+                     f'   "summary": {dump(dict(deck.summary._asdict()) if deck.summary else None)},']
             for section, notes in (("notes", deck.notes), ("removed", deck.removed)):
                 rows = [f"    {encode_basestring_ascii(guid)}: {_note_json(state)}"
                         for guid, state in sorted(notes.items())]
                 body = ("\n" + ",\n".join(rows) + "\n   ") if rows else ""
                 lines.append(f'   "{section}": {{{body}}}' + ("," if section == "notes" else ""))
-            lines.append("  }" + ("," if index < len(self.decks) - 1 else ""))
-        lines += [" }", "}", ""]
-        return "\n".join(lines).encode("utf-8")
+            lines.append("  }")
+            entries.append("\n".join(lines))
+        return (_HEAD + ",\n".join(entries) + ("\n" if entries else "") + _TAIL).encode("utf-8")
+
+
+_HEAD = f'{{\n "version": {LOCK_VERSION},\n "decks": {{\n'
+_TAIL = " }\n}\n"
 
 
 def _note_json(state: NoteState) -> str:
@@ -76,6 +139,11 @@ class LockError(Exception):
     """The lock file exists but cannot be read."""
 
 
+def _unreadable(path: object, problem: object) -> LockError:
+    return LockError(f"{path}: cannot read the lock file ({problem}); restore it from git, "
+                     "or delete it to start note times afresh")
+
+
 def read_lock(folder: Path) -> Lock:
     path = folder / LOCK_NAME
     try:
@@ -83,18 +151,61 @@ def read_lock(folder: Path) -> Lock:
     except FileNotFoundError:
         return Lock()
     try:
-        data = json.loads(raw)
-        if data.get("version") != LOCK_VERSION:
-            raise ValueError(f"unsupported version {data.get('version')!r}")
-        return Lock({
-            key: DeckState(
-                source=str(entry["source"]), inputs=str(entry["inputs"]), outputs=dict(entry["outputs"]),
-                notes={guid: _note_state(row) for guid, row in entry["notes"].items()},
-                removed={guid: _note_state(row) for guid, row in entry.get("removed", {}).items()})
-            for key, entry in data["decks"].items()})
+        text = raw.decode("utf-8")
+        decks = _read_as_written(text, str(path))
+        if decks is None:  # not laid out as ankigen writes it (merged or edited by hand, or an old version)
+            decks = _read_any_layout(text)
+        return Lock(decks)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise LockError(f"{path}: cannot read the lock file ({exc}); restore it from git, "
-                        "or delete it to start note times afresh") from exc
+        raise _unreadable(path, exc) from exc
+
+
+def _read_any_layout(text: str) -> dict[str, DeckState]:
+    data = json.loads(text)
+    if data.get("version") not in _READABLE_VERSIONS:
+        raise ValueError(f"unsupported version {data.get('version')!r}")
+    return {key: DeckState(
+        source=str(entry["source"]), inputs=str(entry["inputs"]), outputs=dict(entry["outputs"]),
+        notes={guid: _note_state(row) for guid, row in entry["notes"].items()},
+        removed={guid: _note_state(row) for guid, row in entry.get("removed", {}).items()},
+        summary=_summary(entry.get("summary")))
+        for key, entry in data["decks"].items()}
+
+
+def _summary(data: Any) -> DeckSummary | None:
+    if data is None:
+        return None
+    return DeckSummary(str(data["name"]), *(int(data[count]) for count in DeckSummary._fields[1:]))
+
+
+# An entry as to_bytes writes it, its note rows (one per line) left unread.
+_ENTRY = re.compile(r'  ("[^\n]*"): \{\n'
+                    r'   "source": ([^\n]*),\n   "inputs": ([^\n]*),\n   "outputs": ([^\n]*),\n'
+                    r'   "summary": ([^\n]*),\n'
+                    r'   "notes": (\{\}|\{\n(?:    [^\n]*\n)*   \}),\n'
+                    r'   "removed": (\{\}|\{\n(?:    [^\n]*\n)*   \})\n  \}')
+
+
+def _read_as_written(text: str, path: str) -> dict[str, DeckState] | None:
+    """The decks of a lock laid out exactly as to_bytes writes it, note rows unparsed; None if it is not."""
+    if not (text.startswith(_HEAD) and text.endswith(_TAIL)):
+        return None
+    decks: dict[str, DeckState] = {}
+    position, end = len(_HEAD), len(text) - len(_TAIL)
+    while position < end:
+        match = _ENTRY.match(text, position)
+        if match is None:
+            return None
+        key, source, inputs, outputs, summary, notes, removed = match.groups()
+        decks[json.loads(key)] = DeckState._as_read(
+            str(json.loads(source)), str(json.loads(inputs)), dict(json.loads(outputs)),
+            _summary(json.loads(summary)), match.group(), path, notes, removed)
+        position = match.end()
+        separator = ",\n" if position < end - 1 else "\n"
+        if not text.startswith(separator, position):
+            return None
+        position += len(separator)
+    return decks
 
 
 def write_lock(folder: Path, lock: Lock, dry_run: bool = False) -> bool:

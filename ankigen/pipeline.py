@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ankigen import __version__, ids
+from ankigen import __version__
 from ankigen.atomic import remove_stale_temps, stage_bytes, write_bytes_atomic
 from ankigen.errors import Diagnostic, error
 from ankigen.loader import MAX_SOURCE_BYTES, load_source, parse_source
-from ankigen.lockfile import DeckState, Lock, NoteState, read_lock, write_lock
+from ankigen.lockfile import DeckState, DeckSummary, Lock, NoteState, read_lock, write_lock
 from ankigen.model import DeckSource, Location
 from ankigen.notetypes import notetypes_fingerprint
 from ankigen.parallel import run_jobs, worker_count
@@ -236,6 +236,9 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
 
     def make(indexes: list[int]) -> None:
         jobs = [sources[index] for index in indexes]
+        for job in jobs:  # read their notes from the lock here, where a damaged lock stops the build at once
+            if job.shown in by_source:
+                lock.decks[by_source[job.shown]].read_rows()
         weights = [len(job.raw or b"") for job in jobs]
         stage = worker_count(len(jobs), sum(weights)) > 1
         done = (lambda count: progress(len(settled) + len(made) + count, len(sources))) if progress else None
@@ -345,37 +348,29 @@ def _unchanged_deck(file: _SourceFile, options: BuildOptions, lock: Lock, by_sou
                     out_dir: Path) -> DeckReport | None:
     """The report for a deck built from these very inputs whose outputs are as built; None if it needs building.
 
-    The counts come from the lock and the .apkg (so a deck is only skipped when
-    its .apkg is among the outputs): a myth note has one card, the rest are cloze cards.
+    What the report says of the deck comes from the lock's summary of it.
     """
-    if file.raw is None or "apkg" not in options.formats:
+    if file.raw is None:
         return None
     key = by_source.get(file.shown)
     if key is None:
         return None
     state = lock.decks[key]
-    if state.inputs != _inputs_digest(file.shown, file.raw, options):
+    if state.summary is None or state.inputs != _inputs_digest(file.shown, file.raw, options):
         return None
     names = [f"{key}.{kind}" for kind in options.formats]
     if sorted(state.outputs) != sorted(names):
         return None
-    outputs = {}
     for name in names:
         try:
-            outputs[name] = (out_dir / name).read_bytes()
+            if _sha256((out_dir / name).read_bytes()) != state.outputs[name]:
+                return None
         except OSError:
             return None
-        if _sha256(outputs[name]) != state.outputs[name]:
-            return None
-    from ankigen.apkg import read_summary
-
-    summary = read_summary(outputs[f"{key}.apkg"], ids.deck_id(key))
-    if summary is None:
-        return None
-    deck_name, cards = summary
-    myths = sum(1 for note in state.notes.values() if note.kind == "myth")  # one card each
-    return DeckReport(key, deck_name, myths, len(state.notes) - myths, myths, cards - myths,
-                      tuple(out_dir / name for name in names), (), Changes(unchanged=len(state.notes)))
+    summary = state.summary
+    return DeckReport(key, summary.name, summary.myth_notes, summary.cloze_notes, summary.myth_cards,
+                      summary.cloze_cards, tuple(out_dir / name for name in names), (),
+                      Changes(unchanged=summary.myth_notes + summary.cloze_notes))
 
 
 def build_time() -> int:
@@ -438,11 +433,13 @@ def _build_deck(deck: DeckCards, raw: bytes, out_dir: Path, options: BuildOption
         outputs[f"{deck.key}.html"] = render_sheet(deck, answers=options.answers, layout=options.layout).encode()
     written = [out_dir / name for name, data in outputs.items()
                if not (out_dir / name).exists() or (out_dir / name).read_bytes() != data]
+    paths = tuple(out_dir / name for name in outputs)
+    report = _report(deck, paths, tuple(written), changes)
+    summary = DeckSummary(deck.name, report.myth_notes, report.cloze_notes, report.myth_cards, report.cloze_cards)
     state = DeckState(source=deck.source_path, inputs=_inputs_digest(deck.source_path, raw, options),
                       outputs={name: _sha256(data) for name, data in outputs.items()},
-                      notes=states, removed=removed)
-    paths = tuple(out_dir / name for name in outputs)
-    return _report(deck, paths, tuple(written), changes), state, dict(zip(paths, outputs.values(), strict=True))
+                      notes=states, removed=removed, summary=summary)
+    return report, state, dict(zip(paths, outputs.values(), strict=True))
 
 
 def _removed_states(previous: DeckState | None, states: dict[str, NoteState], changes: Changes,

@@ -167,3 +167,20 @@ def test_progress_stays_quiet_when_not_on_a_terminal(monkeypatch: pytest.MonkeyP
         progress(1, 4)
         progress(2, 4)
     assert piped.getvalue() == ""
+
+
+def test_a_damaged_lock_row_stops_the_build_of_its_deck_before_anything_is_written(tmp_path: Path) -> None:
+    """Skipped decks' rows are not read (that is what makes a rebuild fast); a deck being built reads its own."""
+    sources, out = _write_sources(tmp_path / "cards"), tmp_path / "decks"
+    _build(sources, out)
+    lock = (out / "ankigen.lock").read_text("utf-8")
+    deck1 = lock.index('"deck1": {')
+    row = lock.index('": ["', deck1) + 3
+    (out / "ankigen.lock").write_text(lock[:row] + "17" + lock[lock.index("]", row) + 1:], "utf-8")
+    damaged = _files(out)
+
+    (sources / "deck1.yaml").write_text(_source("deck1", myths=3, text="Uses a {{smaller}} dataset."), "utf-8")
+    output = _build(sources, out, code=1)
+    assert "ankigen.lock: cannot read the lock file" in output and "restore it from git" in output
+    assert "Traceback" not in output
+    assert _files(out) == damaged

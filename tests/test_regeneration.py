@@ -201,3 +201,24 @@ def test_a_new_release_with_new_css_updates_the_notetype_without_copying_it(
     assert sorted(m["name"] for m in ours) == ["ankigen: Cloze", "ankigen: Myth or Fact"]
     assert all(m["css"] == restyled for m in ours)
     assert len(notes_by_guid(collection)) == 5
+
+
+def test_a_lock_from_ankigen_0_1_keeps_every_notes_time(tmp_path: Path) -> None:
+    """Upgrading ankigen must not reset note times: Anki would then ignore the next real edit."""
+    import json
+
+    source, out = tmp_path / "regen.yaml", tmp_path / "decks"
+    source.write_text(VERSION_1, "utf-8")
+    _build(source, out, epoch=1_700_000_000)
+    lock = json.loads((out / "ankigen.lock").read_text("utf-8"))
+    before = lock["decks"]["regen"]["notes"]
+    lock["version"] = 1  # as ankigen 0.1 wrote it: no summary
+    del lock["decks"]["regen"]["summary"]
+    (out / "ankigen.lock").write_text(json.dumps(lock, indent=1), "utf-8")
+
+    output = _build(source, out, epoch=1_800_000_000)
+    assert "added 0, changed 0, removed 0, unchanged 5" in output
+    after = json.loads((out / "ankigen.lock").read_text("utf-8"))
+    assert after["version"] == 2 and after["decks"]["regen"]["notes"] == before
+    assert after["decks"]["regen"]["summary"] == {"name": "Regeneration", "myth_notes": 2, "cloze_notes": 3,
+                                                  "myth_cards": 2, "cloze_cards": 6}
