@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from ankigen import __version__
 from ankigen.atomic import remove_stale_temps, stage_bytes, write_bytes_atomic
+from ankigen.digests import FileDigests
 from ankigen.errors import Diagnostic, error
 from ankigen.loader import MAX_SOURCE_BYTES, load_source, parse_source
 from ankigen.lockfile import DeckState, DeckSummary, Lock, NoteState, read_lock, write_lock
@@ -223,31 +224,34 @@ def _cycle_collector_paused() -> Iterator[None]:
 def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: bool, now: int | None,
            progress: Callable[[int, int], None] | None) -> Outcome:
     files, diagnostics = discover_sources(paths)
+    shown = [display_path(path) for path in files]
     lock = read_lock(out_dir)
     if not dry_run and out_dir.is_dir():
         remove_stale_temps(out_dir)
-    sources = [_SourceFile(path, display_path(path), _read_source(path)) for path in files]
     by_source = {state.source: key for key, state in lock.decks.items()}
+    digests = FileDigests.for_folder(out_dir)
     with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as threads:  # hashing and reading release the GIL
-        unchanged = threads.map(lambda source: _unchanged_deck(source, options, lock, by_source, out_dir), sources)
+        unchanged = threads.map(lambda index: _unchanged_deck(files[index], shown[index], options, lock, by_source,
+                                                              out_dir, digests), range(len(files)))
         settled = {index: report for index, report in enumerate(unchanged) if report is not None}
+    digests.save()
     context = _BuildContext(out_dir, options, lock, now if now is not None else build_time(), dry_run)
     made: dict[int, _Made] = {}
 
     def make(indexes: list[int]) -> None:
-        jobs = [sources[index] for index in indexes]
+        jobs = [_SourceFile(files[index], shown[index], _read_source(files[index])) for index in indexes]
         for job in jobs:  # read their notes from the lock here, where a damaged lock stops the build at once
             if job.shown in by_source:
                 lock.decks[by_source[job.shown]].read_rows()
         weights = [len(job.raw or b"") for job in jobs]
         stage = worker_count(len(jobs), sum(weights)) > 1
-        done = (lambda count: progress(len(settled) + len(made) + count, len(sources))) if progress else None
+        done = (lambda count: progress(len(settled) + len(made) + count, len(files))) if progress else None
         results = run_jobs(_make_deck, dataclasses.replace(context, stage=stage), jobs, weights, done)
         made.update(zip(indexes, results, strict=True))
 
     if progress:
-        progress(len(settled), len(sources))
-    make([index for index in range(len(sources)) if index not in settled])
+        progress(len(settled), len(files))
+    make([index for index in range(len(files)) if index not in settled])
     # A new deck that takes the id of an unchanged one is an error reported at the later file: load both.
     taken = {result.deck.key for result in made.values() if result.deck is not None}
     make([index for index, report in settled.items() if report.key in taken])
@@ -262,7 +266,7 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
         for result in made.values():
             result.discard()
         return outcome
-    for index in range(len(sources)):
+    for index in range(len(files)):
         if index in settled:
             outcome.reports.append(settled[index])
             continue
@@ -344,29 +348,26 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     return _Made(diagnostics, _DeckId.of(source), report, state, new)
 
 
-def _unchanged_deck(file: _SourceFile, options: BuildOptions, lock: Lock, by_source: dict[str, str],
-                    out_dir: Path) -> DeckReport | None:
+def _unchanged_deck(source: Path, shown: str, options: BuildOptions, lock: Lock, by_source: dict[str, str],
+                    out_dir: Path, digests: FileDigests) -> DeckReport | None:
     """The report for a deck built from these very inputs whose outputs are as built; None if it needs building.
 
     What the report says of the deck comes from the lock's summary of it.
     """
-    if file.raw is None:
-        return None
-    key = by_source.get(file.shown)
+    key = by_source.get(shown)
     if key is None:
         return None
     state = lock.decks[key]
-    if state.summary is None or state.inputs != _inputs_digest(file.shown, file.raw, options):
+    if state.summary is None:
+        return None
+    source_digest = digests.sha256(source)
+    if source_digest is None or state.inputs != _inputs_digest(shown, source_digest, options):
         return None
     names = [f"{key}.{kind}" for kind in options.formats]
     if sorted(state.outputs) != sorted(names):
         return None
-    for name in names:
-        try:
-            if _sha256((out_dir / name).read_bytes()) != state.outputs[name]:
-                return None
-        except OSError:
-            return None
+    if any(digests.sha256(out_dir / name) != state.outputs[name] for name in names):
+        return None
     summary = state.summary
     return DeckReport(key, summary.name, summary.myth_notes, summary.cloze_notes, summary.myth_cards,
                       summary.cloze_cards, tuple(out_dir / name for name in names), (),
@@ -379,11 +380,10 @@ def build_time() -> int:
     return int(epoch) if epoch.isdigit() else int(time.time())
 
 
-def _inputs_digest(source_path: str, raw: bytes, options: BuildOptions) -> str:
+def _inputs_digest(source_path: str, source_sha256: str, options: BuildOptions) -> str:
     digest = hashlib.sha256()
-    for part in (__version__, notetypes_fingerprint(), options.describe(), source_path):
+    for part in (__version__, notetypes_fingerprint(), options.describe(), source_path, source_sha256):
         digest.update(part.encode("utf-8") + b"\x00")
-    digest.update(raw)
     return digest.hexdigest()
 
 
@@ -436,7 +436,7 @@ def _build_deck(deck: DeckCards, raw: bytes, out_dir: Path, options: BuildOption
     paths = tuple(out_dir / name for name in outputs)
     report = _report(deck, paths, tuple(written), changes)
     summary = DeckSummary(deck.name, report.myth_notes, report.cloze_notes, report.myth_cards, report.cloze_cards)
-    state = DeckState(source=deck.source_path, inputs=_inputs_digest(deck.source_path, raw, options),
+    state = DeckState(source=deck.source_path, inputs=_inputs_digest(deck.source_path, _sha256(raw), options),
                       outputs={name: _sha256(data) for name, data in outputs.items()},
                       notes=states, removed=removed, summary=summary)
     return report, state, dict(zip(paths, outputs.values(), strict=True))

@@ -204,6 +204,8 @@ def bench_size(notes: int, files: int, runs: int, work: Path, verify_in_anki: bo
                log: Callable[[str], None]) -> SizeResult:
     folder = work / f"n{notes}"
     shutil.rmtree(folder, ignore_errors=True)
+    # ankigen remembers the digests of files it has checked (ankigen/digests.py): start without any.
+    os.environ["ANKIGEN_CACHE_DIR"] = str(folder / "digest-cache")
     sources = folder / "sources"
     generate.write_sources(sources, notes, files)
     notes_json = folder / "notes.json"

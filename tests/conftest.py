@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,14 @@ from tests.anki_collection import Collection, open_collection
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_SOURCE = REPO / "cards" / "deep-learning-myths.yaml"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _digest_cache_in_a_temp_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Builds run by tests remember file digests (ankigen/digests.py) in a temp folder, not in ~/.cache."""
+    from ankigen.digests import CACHE_ENV
+
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("digest-cache"))
 
 
 @pytest.fixture

@@ -3,9 +3,12 @@ neither changes a byte of what is written or a word of what is reported; long bu
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -184,3 +187,84 @@ def test_a_damaged_lock_row_stops_the_build_of_its_deck_before_anything_is_writt
     assert "ankigen.lock: cannot read the lock file" in output and "restore it from git" in output
     assert "Traceback" not in output
     assert _files(out) == damaged
+
+
+def test_remembered_digests_spare_reading_files_and_notice_any_write(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from ankigen import digests
+
+    file = tmp_path / "a.apkg"
+    file.write_bytes(b"first")
+    store = tmp_path / "cache" / "x.json"
+    monkeypatch.setattr(digests, "SETTLED_NS", 0)
+    cache = digests.FileDigests(store)
+    first = cache.sha256(file)
+    cache.save()
+
+    read_bytes = Path.read_bytes
+
+    def no_reading(self: Path) -> bytes:
+        if self == file:
+            raise OSError("read")
+        return read_bytes(self)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "read_bytes", no_reading)
+        assert digests.FileDigests(store).sha256(file) == first  # remembered: not read again
+        assert digests.FileDigests(tmp_path / "other.json").sha256(file) is None  # (reading would fail)
+
+    before = file.stat()
+    file.write_bytes(b"other")  # same size; the modification time set back as it was
+    os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert digests.FileDigests(store).sha256(file) == hashlib.sha256(b"other").hexdigest()
+
+
+def test_a_file_changed_just_before_it_is_read_is_not_remembered(tmp_path: Path) -> None:
+    from ankigen import digests
+
+    file = tmp_path / "a.apkg"
+    file.write_bytes(b"fresh")
+    cache = digests.FileDigests(tmp_path / "x.json")
+    assert cache.sha256(file) == hashlib.sha256(b"fresh").hexdigest()
+    cache.save()
+    assert not (tmp_path / "x.json").exists()  # a second write within the clock's granularity could go unseen
+
+
+def test_an_output_rewritten_with_its_size_and_time_is_built_again(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from ankigen import digests
+
+    monkeypatch.setattr(digests, "SETTLED_NS", 50_000_000)
+    sources, out = _write_sources(tmp_path / "cards"), tmp_path / "decks"
+    _build(sources, out)
+    built = _files(out)
+    time.sleep(0.1)
+    _build(sources, out)  # remembers every digest
+    html = out / "deck2.html"
+    before = html.stat()
+    html.write_bytes(html.read_bytes().replace(b"<h1>", b"<h2>", 1))
+    os.utime(html, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert html.stat().st_size == before.st_size
+    output = _build(sources, out)
+    assert "wrote" in output.split("deck2:")[1]
+    assert _files(out) == built
+
+
+@pytest.mark.parametrize("cache", ["damaged", "unwritable"])
+def test_a_damaged_or_unwritable_digest_cache_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             cache: str) -> None:
+    from ankigen import digests
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", "utf-8")
+    root = tmp_path / "cache"
+    monkeypatch.setenv(digests.CACHE_ENV, str(blocker / "sub" if cache == "unwritable" else root))
+    monkeypatch.setattr(digests, "SETTLED_NS", 0)
+    sources, out = _write_sources(tmp_path / "cards"), tmp_path / "decks"
+    _build(sources, out)
+    _build(sources, out)
+    if cache == "damaged":
+        [store] = root.iterdir()
+        store.write_text("{not json", "utf-8")
+    output = _build(sources, out)
+    assert output.count("added 0, changed 0, removed 0") == 3 and "wrote" not in output
