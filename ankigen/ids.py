@@ -52,13 +52,24 @@ def deck_id(deck_key: str) -> int:
     return (1 << 40) + _hash_int("ankigen-deck", deck_key) % (1 << 50)
 
 
-def note_guid(deck_key: str, myth_key: str, item_key: str | None = None) -> str:
-    """The note GUID: from keys only, so editing a note's text keeps its identity."""
-    # Imported here: importing genanki is slow, and a build with nothing to do never needs it.
-    from genanki.util import guid_for
+# The digits of a GUID, as genanki's guid_for writes them. GUIDs already in users'
+# collections were made with these: they never change.
+_BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
 
+
+def note_guid(deck_key: str, myth_key: str, item_key: str | None = None) -> str:
+    """The note GUID: from keys only, so editing a note's text keeps its identity.
+
+    It is genanki's ``guid_for("ankigen", deck, myth[, item])``, computed here
+    at a fifth of the cost (tests/test_fast_paths.py checks that they agree).
+    """
     parts = ["ankigen", deck_key, myth_key] + ([item_key] if item_key is not None else [])
-    return str(guid_for(*parts))
+    number = int.from_bytes(hashlib.sha256("__".join(parts).encode("utf-8")).digest()[:8], "big")
+    digits = []
+    while number:
+        number, digit = divmod(number, len(_BASE91))
+        digits.append(_BASE91[digit])
+    return "".join(reversed(digits))
 
 
 # Each note owns a block of ids: the note id, then one card id per card.

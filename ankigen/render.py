@@ -115,8 +115,9 @@ def _converter() -> markdown.Markdown:
 # with a letter, a quote or a bracket, holding none of Markdown's (or HTML's) special
 # characters except inline `code` and **strong** or *emphasis* around plain words. Most
 # card text is like this, and plain_paragraph renders it fifty times faster.
-_PLAIN = re.compile(r"(?:[^\W\d_]|[\"'(])[^\x00-\x1f\x7f\\`*_\[\]<{}#|~^]*(?<!\s)\Z")
-_PLAIN_RUN = re.compile(r"[^\x00-\x1f\x7f\\`*_\[\]<{}#|~^]*\Z")
+# (Possessive: '*+' does not give back characters to try a shorter match that could never end the text.)
+_PLAIN = re.compile(r"(?:[^\W\d_]|[\"'(])[^\x00-\x1f\x7f\\`*_\[\]<{}#|~^]*+(?<!\s)\Z")
+_PLAIN_RUN = re.compile(r"[^\x00-\x1f\x7f\\`*_\[\]<{}#|~^]*+")
 _SPAN = re.compile(r"`([^`\x00-\x1f\x7f]+)`|(\*\*?)([^*`]+)\2")
 _BEFORE_SPAN = " ("  # a span starts the text or a word, and ends it:
 _AFTER_SPAN = " .,;:!?)"
@@ -135,26 +136,32 @@ def plain_paragraph(text: str) -> str | None:
         return None
     out = ["<p>"]
     done = 0
-    for span in _SPAN.finditer(text):
-        start, end = span.span()
-        if not _PLAIN_RUN.match(text, done, start) or (start and text[start - 1] not in _BEFORE_SPAN) or \
-                (end < len(text) and text[end] not in _AFTER_SPAN):
+    while (start := _plain_run_end(text, done)) < len(text):  # a special character: a span must start here
+        span = _SPAN.match(text, start)
+        if span is None:
+            return None
+        end = span.end()
+        if (start and text[start - 1] not in _BEFORE_SPAN) or (end < len(text) and text[end] not in _AFTER_SPAN):
             return None
         code, marks, inner = span.groups()
         if code is not None:
             if code != code.strip():
                 return None
             tag, inner = "code", code
-        elif inner != inner.strip() or not _PLAIN_RUN.match(inner):
+        elif inner != inner.strip() or _plain_run_end(inner, 0) < len(inner):
             return None
         else:
             tag = "strong" if len(marks) == 2 else "em"
         out += [html.escape(text[done:start], quote=False), f"<{tag}>", html.escape(inner, quote=False), f"</{tag}>"]
         done = end
-    if not _PLAIN_RUN.match(text, done):
-        return None
     out += [html.escape(text[done:], quote=False), "</p>"]
     return "".join(out)
+
+
+def _plain_run_end(text: str, start: int) -> int:
+    """Where the characters plain_paragraph copies as they are, from ``start``, end."""
+    run = _PLAIN_RUN.match(text, start)
+    return run.end() if run else start
 
 
 def plain_blocks(text: str) -> str | None:

@@ -24,7 +24,7 @@ ALLOWED = {
     "model": {"cloze"},
     "loader": {"cloze"},
 }
-ONLY_IMPORTER = {"click": "cli", "yaml": "loader", "genanki": {"apkg", "ids"}, "markdown": "render"}
+ONLY_IMPORTER = {"click": "cli", "yaml": "loader", "genanki": "apkg", "markdown": "render"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -444,3 +444,17 @@ def test_collection_rows_are_the_ones_genanki_writes_note_by_note() -> None:
     assert ours == collection_rows_by_genanki(deck, mods, [removed])
     assert len(ours["notes"]) == len(deck.notes) + 1
     assert len(ours["cards"]) == deck.card_count + len(removed.card_numbers)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(min_size=1, max_size=12), st.text(min_size=1, max_size=12), st.one_of(st.none(), st.text(max_size=12)))
+@example("deep-learning-myths", "massive-datasets", None)
+@example("deep-learning-myths", "massive-datasets", "transfer-learning")
+def test_note_guids_are_the_ones_genanki_makes(deck: str, myth: str, item: str | None) -> None:
+    """GUIDs are promised to users (Anki matches notes by them): ids.py computes genanki's guid_for itself."""
+    from genanki.util import guid_for
+
+    from ankigen.ids import note_guid
+
+    parts = ["ankigen", deck, myth] + ([item] if item is not None else [])
+    assert note_guid(deck, myth, item) == guid_for(*parts)
