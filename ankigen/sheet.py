@@ -41,7 +41,7 @@ CARDS_PER_PAGE = CARDS_PER_ROW * ROWS_PER_PAGE
 _ITEM_HEADINGS = {"technique": "Techniques", "limitation": "Limitations"}
 # Anki's cloze markup as cards.py writes it: the answer is HTML in which '::' and
 # '}}' are escaped, so the first '::' starts the hint and the first '}}' ends it.
-_ANKI_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+_ANKI_CLOZE_START = re.compile(r"\{\{c(\d+)::")
 # Fields are sanitised (sanitize.py), so tags are lower case and attribute
 # values double-quoted and escaped: these patterns can't be fooled by a '>'.
 _LINK_TAG = re.compile(r"<a\b([^>]*)>|</a>")
@@ -75,10 +75,16 @@ def parse_anki_cloze(text: str) -> tuple[tuple[str, ...], tuple[Gap, ...]]:
     pieces: list[str] = []
     gaps: list[Gap] = []
     start = 0
-    for match in _ANKI_CLOZE.finditer(text):
+    while (match := _ANKI_CLOZE_START.search(text, start)) is not None:
+        end = text.find("}}", match.end())
+        if end < 0:
+            break
+        hint = text.find("::", match.end(), end)
+        answer, hint_text = (text[match.end():hint], text[hint + 2:end]) if hint >= 0 else \
+            (text[match.end():end], "")
         pieces.append(text[start:match.start()])
-        gaps.append(Gap(int(match.group(1)), match.group(2), match.group(3) or ""))
-        start = match.end()
+        gaps.append(Gap(int(match.group(1)), answer, hint_text))
+        start = end + 2
     pieces.append(text[start:])
     return tuple(pieces), tuple(gaps)
 
@@ -146,12 +152,13 @@ def _sheet_body(deck: DeckCards, myths: list[MythGroup], answers: str) -> str:
         how = f"{counts}, answers filled in for revision."
         show = _filled
     parts = [f'<main class="answers-{answers}">', _deck_header(deck, how)]
+    parsed = {note.guid: parse_anki_cloze(note.fields[0]) for group in myths for note in group.items}
     number = 1
     for index, group in enumerate(myths, start=1):
-        parts.append(_myth_section(group, index, number, show, deck.citation_html))
+        parts.append(_myth_section(group, index, number, show, deck.citation_html, parsed))
         number += len(group.items)
     if answers == "key":
-        parts.append(_answer_key(myths))
+        parts.append(_answer_key(myths, parsed))
     parts.append("</main>")
     return "\n".join(parts)
 
@@ -170,8 +177,11 @@ def _deck_header(deck: DeckCards, how: str) -> str:
     return "\n".join(lines)
 
 
+_Parsed = tuple[tuple[str, ...], tuple[Gap, ...]]  # a cloze field's pieces and gaps (parse_anki_cloze)
+
+
 def _myth_section(group: MythGroup, index: int, first_number: int, show: Callable[[Gap], str],
-                  deck_citation: str) -> str:
+                  deck_citation: str, parsed: dict[str, _Parsed]) -> str:
     lines = [f'<section class="myth" id="myth-{html.escape(group.key, quote=True)}">',
              f'<h2><span class="badge">Myth {index}</span> <span class="statement">{group.statement}</span></h2>']
     if group.myth is not None:
@@ -182,7 +192,7 @@ def _myth_section(group: MythGroup, index: int, first_number: int, show: Callabl
     number = first_number
     for kind, notes in _runs_of_kind(group.items):
         lines += [f"<h3>{_ITEM_HEADINGS.get(kind, kind.title())}</h3>", f'<ol class="items" start="{number}">']
-        lines += [f"<li>{_fill_gaps(note.fields[0], show)}</li>" for note in notes]
+        lines += [f"<li>{_fill_gaps(parsed[note.guid], show)}</li>" for note in notes]
         lines.append("</ol>")
         number += len(notes)
     lines.append("</section>")
@@ -201,7 +211,7 @@ def _runs_of_kind(notes: Sequence[Note]) -> Iterator[tuple[str, list[Note]]]:
         yield run[-1].kind, run
 
 
-def _answer_key(myths: list[MythGroup]) -> str:
+def _answer_key(myths: list[MythGroup], parsed: dict[str, _Parsed]) -> str:
     lines = ['<section class="key">', "<h2>Answer key</h2>"]
     number = 1
     for index, group in enumerate(myths, start=1):
@@ -209,7 +219,7 @@ def _answer_key(myths: list[MythGroup]) -> str:
             continue
         lines += ['<div class="key-myth">', f"<h3>Myth {index}</h3>", f'<ol start="{number}">']
         for note in group.items:
-            answers = [f'<span class="answer">{gap.answer}</span>' for gap in parse_anki_cloze(note.fields[0])[1]]
+            answers = [f'<span class="answer">{gap.answer}</span>' for gap in parsed[note.guid][1]]
             lines.append(f"<li>{_KEY_SEPARATOR.join(answers)}</li>")
         lines += ["</ol>", "</div>"]
         number += len(group.items)
@@ -217,8 +227,8 @@ def _answer_key(myths: list[MythGroup]) -> str:
     return "\n".join(lines)
 
 
-def _fill_gaps(text: str, show: Callable[[Gap], str]) -> str:
-    pieces, gaps = parse_anki_cloze(text)
+def _fill_gaps(parsed: _Parsed, show: Callable[[Gap], str]) -> str:
+    pieces, gaps = parsed
     out = [pieces[0]]
     for gap, piece in zip(gaps, pieces[1:], strict=True):
         out += [show(gap), piece]
@@ -269,10 +279,11 @@ def flashcards(myths: list[MythGroup]) -> list[Flashcard]:
         for note in group.items:
             text, kind, myth, _ = note.fields
             context = f'<div class="context">Myth: {myth}</div>' if myth else ""
+            parsed = parse_anki_cloze(text)
             for number in note.card_numbers:
-                front = _fill_gaps(text, _only(number, _blank))
-                back = _fill_gaps(text, _only(number, _filled))
-                answers = " · ".join(gap.answer for gap in parse_anki_cloze(text)[1] if gap.number == number)
+                front = _fill_gaps(parsed, _only(number, _blank))
+                back = _fill_gaps(parsed, _only(number, _filled))
+                answers = " · ".join(gap.answer for gap in parsed[1] if gap.number == number)
                 cards.append(Flashcard(
                     len(cards) + 1, kind, front + context,
                     f'<div class="answer">{answers}</div><div class="context">{back}</div>', "cloze-card",

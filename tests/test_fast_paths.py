@@ -458,3 +458,26 @@ def test_note_guids_are_the_ones_genanki_makes(deck: str, myth: str, item: str |
 
     parts = ["ankigen", deck, myth] + ([item] if item is not None else [])
     assert note_guid(deck, myth, item) == guid_for(*parts)
+
+
+def parse_anki_cloze_with_one_regex(text: str) -> tuple[tuple[str, ...], tuple[tuple[int, str, str], ...]]:
+    """sheet.parse_anki_cloze as first written: one lazy regular expression."""
+    import re
+
+    pieces, gaps, start = [], [], 0
+    for match in re.finditer(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", text, re.DOTALL):
+        pieces.append(text[start:match.start()])
+        gaps.append((int(match.group(1)), match.group(2), match.group(3) or ""))
+        start = match.end()
+    pieces.append(text[start:])
+    return tuple(pieces), tuple(gaps)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["{{c", "{{", "{", "}}", "}", "::", ":", "c", "1", "12", "x", "<b>", " ", "\n",
+                                 "{{c1::", "{{c2::a::h}}", "&#58;"]), max_size=20).map("".join))
+def test_anki_cloze_parsing_finds_what_the_regex_found(text: str) -> None:
+    from ankigen.sheet import parse_anki_cloze
+
+    pieces, gaps = parse_anki_cloze(text)
+    assert (pieces, tuple(tuple(gap) for gap in gaps)) == parse_anki_cloze_with_one_regex(text)
