@@ -27,8 +27,27 @@ MAX_SOURCE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 32
 _DEPTH_HINT = f"a source needs only a few levels of lists and mappings; at most {MAX_DEPTH} are allowed"
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML = "tag:yaml.org,2002:"
+# Plain scalars the reader must tell apart; every other one is text to it, whatever it looks like.
+_PLAIN_TAGS = {"": _YAML + "null", "~": _YAML + "null", "null": _YAML + "null", "Null": _YAML + "null",
+               "NULL": _YAML + "null", "<<": _YAML + "merge", "=": _YAML + "value",
+               "!": _YAML + "yaml", "&": _YAML + "yaml", "*": _YAML + "yaml"}
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, resolving only the plain scalars that matter here (as it would); the rest are str.
+
+    The reader takes every scalar's text as written, so whether '2026' is an int
+    does not matter; working that out for every scalar took a sixth of composing.
+    """
+
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool] | bool) -> str:
+        if kind is yaml.ScalarNode:
+            assert isinstance(implicit, tuple)
+            return _PLAIN_TAGS.get(value, _YAML + "str") if implicit[0] else _YAML + "str"
+        return str(super().resolve(kind, value, implicit))
+
 _SCALAR_TAGS = frozenset(_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp"))
 _COLLECTION_TAGS = frozenset((_YAML + "seq", _YAML + "map"))
 _BOM = "\ufeff"
@@ -69,7 +88,7 @@ def parse_source(data: bytes, path: str, base_dir: str = "") -> tuple[DeckSource
         return None, [_yaml_error(exc, text, path)]
     except yaml.reader.ReaderError as exc:
         # libyaml counts the position in UTF-8 bytes, the pure-Python reader in characters
-        index = exc.position if _Loader is yaml.SafeLoader else \
+        index = exc.position if _BaseLoader is yaml.SafeLoader else \
             len(text.encode("utf-8")[:exc.position].decode("utf-8", "ignore"))
         line, column = _line_column(text, index)
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)

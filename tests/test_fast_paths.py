@@ -14,7 +14,7 @@ from pathlib import Path
 
 import markdown
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from ankigen import render
@@ -481,3 +481,19 @@ def test_anki_cloze_parsing_finds_what_the_regex_found(text: str) -> None:
 
     pieces, gaps = parse_anki_cloze(text)
     assert (pieces, tuple(tuple(gap) for gap in gaps)) == parse_anki_cloze_with_one_regex(text)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(st.sampled_from(["", "~", "null", "Null", "NULL", "nULL", "<<", "=", "yes", "2026-01-01", "1e3",
+                                  ".inf", "0x1F", "True", "~x", "!", "&", "*"]), st.text(max_size=6)), st.booleans())
+def test_the_loader_tells_apart_what_the_safe_loader_does(value: str, quoted: bool) -> None:
+    """loader._Loader resolves only the scalars the reader tells apart; it takes the rest as text."""
+    import yaml
+
+    from ankigen.loader import _SCALAR_TAGS, _Loader
+
+    assume(not value.endswith(("\n", "\r")))  # a plain scalar's line breaks are folded: it never ends in one
+    ours = _Loader("").resolve(yaml.ScalarNode, value, (not quoted, True))
+    safe = yaml.SafeLoader("").resolve(yaml.ScalarNode, value, (not quoted, True))
+    special = {"tag:yaml.org,2002:" + name for name in ("null", "merge", "value", "yaml")}
+    assert ours == safe if safe in special else (ours == "tag:yaml.org,2002:str" and safe in _SCALAR_TAGS)
