@@ -113,11 +113,13 @@ def _converter() -> markdown.Markdown:
 
 # Text python-markdown makes into one paragraph with no more than this: one line, starting
 # with a letter, a quote or a bracket, holding none of Markdown's (or HTML's) special
-# characters except inline `code` and **strong** or *emphasis* around plain words. Most
-# card text is like this, and plain_paragraph renders it fifty times faster.
+# characters except inline `code` and **strong** or *emphasis* around plain words, and '<'
+# before a space ('p < 0.05' starts no tag). Most card text is like this, and
+# plain_paragraph renders it fifty times faster.
 # (Possessive: '*+' does not give back characters to try a shorter match that could never end the text.)
-_PLAIN = re.compile(r"(?:[^\W\d_]|[\"'(])[^\x00-\x1f\x7f\\`*_\[\]<{}#|~^]*+(?<!\s)\Z")
-_PLAIN_RUN = re.compile(r"[^\x00-\x1f\x7f\\`*_\[\]<{}#|~^]*+")
+_PLAIN_CHARACTERS = r"(?:[^\x00-\x1f\x7f\\`*_\[\]<{}#|~^]++|<(?= ))*+"
+_PLAIN = re.compile(r"(?:[^\W\d_]|[\"'(])" + _PLAIN_CHARACTERS + r"(?<!\s)\Z")
+_PLAIN_RUN = re.compile(_PLAIN_CHARACTERS)
 _SPAN = re.compile(r"`([^`\x00-\x1f\x7f]+)`|(\*\*?)([^*`]+)\2")
 _BEFORE_SPAN = " ("  # a span starts the text or a word, and ends it:
 _AFTER_SPAN = " .,;:!?)"

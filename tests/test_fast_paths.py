@@ -126,8 +126,10 @@ def test_plain_paragraph_takes_ordinary_sentences() -> None:
         "<p>Larger datasets help, but (often) not: 95% of the time &amp; more!</p>"
     assert plain_paragraph("**Bold**, *em* and `x<y`.") == \
         "<p><strong>Bold</strong>, <em>em</em> and <code>x&lt;y</code>.</p>"
+    assert plain_paragraph("Significant when p < 0.05 (x < y).") == "<p>Significant when p &lt; 0.05 (x &lt; y).</p>"
     for text in ("- a list", "1. a list", "a**b**", "***both***", "a [link](x)", "a <b>tag</b>", "# heading",
-                 "two\nlines", " leading space", "&amp; entity;", "a_b", "x | y", "* not em *"):
+                 "two\nlines", " leading space", "&amp; entity;", "a_b", "x | y", "* not em *",
+                 "x <y", "a <=b"):
         assert plain_paragraph(text) is None, text
 
 
