@@ -78,6 +78,22 @@ class DeckState:
         """Parse the note rows now: a damaged lock then stops a build before any deck is made."""
         self._notes, self._removed = self.notes, self.removed
 
+    def entry(self, key: str) -> str:
+        """The deck's entry in the lock file, as ``key``: as it was read, or written out (and kept).
+
+        Builds call it where the deck is made, in a worker process when there are
+        several: the main process then only joins the entries together.
+        """
+        if not self._entry:
+            self._entry = _format_entry(key, self)
+        return self._entry
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sent to another process as its lock entry (one string) once it has one, not as thousands of tuples."""
+        if self._entry:
+            return _state_from_entry, (self._entry, self._rows[0])
+        return DeckState, (self.source, self.inputs, self.outputs, self.notes, self.removed, self.summary)
+
     def _parse(self, rows: str) -> dict[str, NoteState]:
         try:
             return {guid: _note_state(row) for guid, row in json.loads(rows).items()}
@@ -99,25 +115,23 @@ class Lock:
 
     def to_bytes(self) -> bytes:
         """JSON with one line per note, so a diff of the lock reads as a list of changed notes."""
-        dump = json.dumps
-        entries = []
-        for key, deck in sorted(self.decks.items()):
-            if deck._entry:
-                entries.append(deck._entry)
-                continue
-            lines = [f"  {dump(key)}: {{",
-                     f'   "source": {dump(deck.source)},',
-                     f'   "inputs": {dump(deck.inputs)},',
-                     f'   "outputs": {dump(dict(sorted(deck.outputs.items())))},',
-                     f'   "summary": {dump(dict(deck.summary._asdict()) if deck.summary else None)},']
-            for section, notes in (("notes", deck.notes), ("removed", deck.removed)):
-                rows = [f"    {encode_basestring_ascii(guid)}: {_note_json(state)}"
-                        for guid, state in sorted(notes.items())]
-                body = ("\n" + ",\n".join(rows) + "\n   ") if rows else ""
-                lines.append(f'   "{section}": {{{body}}}' + ("," if section == "notes" else ""))
-            lines.append("  }")
-            entries.append("\n".join(lines))
+        entries = [deck.entry(key) for key, deck in sorted(self.decks.items())]
         return (_HEAD + ",\n".join(entries) + ("\n" if entries else "") + _TAIL).encode("utf-8")
+
+
+def _format_entry(key: str, deck: DeckState) -> str:
+    dump = json.dumps
+    lines = [f"  {dump(key)}: {{",
+             f'   "source": {dump(deck.source)},',
+             f'   "inputs": {dump(deck.inputs)},',
+             f'   "outputs": {dump(dict(sorted(deck.outputs.items())))},',
+             f'   "summary": {dump(dict(deck.summary._asdict()) if deck.summary else None)},']
+    for section, notes in (("notes", deck.notes), ("removed", deck.removed)):
+        rows = [f"    {encode_basestring_ascii(guid)}: {_note_json(state)}" for guid, state in sorted(notes.items())]
+        body = ("\n" + ",\n".join(rows) + "\n   ") if rows else ""
+        lines.append(f'   "{section}": {{{body}}}' + ("," if section == "notes" else ""))
+    lines.append("  }")
+    return "\n".join(lines)
 
 
 _HEAD = f'{{\n "version": {LOCK_VERSION},\n "decks": {{\n'
@@ -186,6 +200,20 @@ _ENTRY = re.compile(r'  ("[^\n]*"): \{\n'
                     r'   "removed": (\{\}|\{\n(?:    [^\n]*\n)*   \})\n  \}')
 
 
+def _state_from_match(match: re.Match[str], path: str) -> tuple[str, DeckState]:
+    key, source, inputs, outputs, summary, notes, removed = match.groups()
+    return json.loads(key), DeckState._as_read(
+        str(json.loads(source)), str(json.loads(inputs)), dict(json.loads(outputs)), _summary(json.loads(summary)),
+        match.group(), path, notes, removed)
+
+
+def _state_from_entry(entry: str, path: str) -> DeckState:
+    match = _ENTRY.fullmatch(entry)
+    if match is None:
+        raise _unreadable(path, "an entry not as ankigen writes it")
+    return _state_from_match(match, path)[1]
+
+
 def _read_as_written(text: str, path: str) -> dict[str, DeckState] | None:
     """The decks of a lock laid out exactly as to_bytes writes it, note rows unparsed; None if it is not."""
     if not (text.startswith(_HEAD) and text.endswith(_TAIL)):
@@ -196,10 +224,8 @@ def _read_as_written(text: str, path: str) -> dict[str, DeckState] | None:
         match = _ENTRY.match(text, position)
         if match is None:
             return None
-        key, source, inputs, outputs, summary, notes, removed = match.groups()
-        decks[json.loads(key)] = DeckState._as_read(
-            str(json.loads(source)), str(json.loads(inputs)), dict(json.loads(outputs)),
-            _summary(json.loads(summary)), match.group(), path, notes, removed)
+        key, state = _state_from_match(match, path)
+        decks[key] = state
         position = match.end()
         separator = ",\n" if position < end - 1 else "\n"
         if not text.startswith(separator, position):

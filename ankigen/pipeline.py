@@ -439,6 +439,7 @@ def _build_deck(deck: DeckCards, raw: bytes, out_dir: Path, options: BuildOption
     state = DeckState(source=deck.source_path, inputs=_inputs_digest(deck.source_path, _sha256(raw), options),
                       outputs={name: _sha256(data) for name, data in outputs.items()},
                       notes=states, removed=removed, summary=summary)
+    state.entry(deck.key)  # written out here, in the worker process when there are several
     return report, state, dict(zip(paths, outputs.values(), strict=True))
 
 

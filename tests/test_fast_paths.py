@@ -499,3 +499,22 @@ def test_the_loader_tells_apart_what_the_safe_loader_does(value: str, quoted: bo
     safe = yaml.SafeLoader("").resolve(yaml.ScalarNode, value, (not quoted, True))
     special = {"tag:yaml.org,2002:" + name for name in ("null", "merge", "value", "yaml")}
     assert ours == safe if safe in special else (ours == "tag:yaml.org,2002:str" and safe in _SCALAR_TAGS)
+
+
+def test_a_deck_state_sent_to_another_process_is_the_same_state() -> None:
+    """Worker processes send each deck's state as its lock entry (lockfile.DeckState.__reduce__)."""
+    import pickle
+
+    from ankigen.lockfile import DeckState, DeckSummary, Lock, NoteState
+
+    state = DeckState("cards/é.yaml", "abc", {"x.apkg": "123", "x.html": "456"},
+                      {"g1": NoteState("m/t", "technique", "h1", 5), "g\"2": NoteState("m", "myth", "h2", 6)},
+                      {"g3": NoteState("m/old", "limitation", "h3", 7)}, DeckSummary("Deck ü", 1, 1, 1, 2))
+    plain = pickle.loads(pickle.dumps(state))
+    state.entry("x")
+    sent = pickle.loads(pickle.dumps(state))
+    assert state.entry("x").encode("utf-8") in pickle.dumps(state)  # one string, not a tuple per note
+    for copy in (plain, sent):
+        assert (copy.source, copy.inputs, copy.outputs, copy.summary, copy.notes, copy.removed) == \
+            (state.source, state.inputs, state.outputs, state.summary, state.notes, state.removed)
+        assert Lock({"x": copy}).to_bytes() == Lock({"x": state}).to_bytes()
