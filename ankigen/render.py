@@ -193,6 +193,10 @@ def plain_blocks(text: str) -> str | None:
 
 def render_inline(text: str, image_src: ImageSrc | None = None) -> str:
     """Render Markdown meant for one line (a name, an answer) without the wrapping paragraph."""
+    if "\\" not in text and "\ue000" not in text and "\ue001" not in text:  # no math (see render_markdown)
+        safe = plain_paragraph(text)
+        if safe is not None:  # one '<p>...</p>' with no paragraph inside
+            return safe[3:-4]
     rendered = render_markdown(text, image_src)
     single = _PARAGRAPH.match(rendered)
     if single and "<p>" not in single.group(1):
@@ -222,8 +226,9 @@ def render_cloze(cloze: ClozeText, name_deletion: Deletion | None = None,
 def anki_cloze(deletion: Deletion, image_src: ImageSrc | None = None) -> str:
     """One deletion in Anki's syntax, with '::' and '}}' in the answer escaped so Anki can't misread them."""
     answer = _guard(render_inline(deletion.answer, image_src))
-    hint = _guard(html.escape(deletion.hint, quote=False))
-    return f"{{{{c{deletion.number}::{answer}{'::' + hint if hint else ''}}}}}"
+    if not deletion.hint:
+        return f"{{{{c{deletion.number}::{answer}}}}}"
+    return f"{{{{c{deletion.number}::{answer}::{_guard(html.escape(deletion.hint, quote=False))}}}}}"
 
 
 # TeX commands that MathJax, which Anki runs on every card, turns into HTML of its
@@ -253,6 +258,8 @@ def unsafe_tex(field_html: str) -> str | None:
 def _guard_braces(fragment: str) -> str:
     """Literal braces as entities where Anki could read them as cloze markup: written '\\{{', or one
     brace (perhaps from '&#123;') against a deletion, which would make '{{{c2::' or '}}}'."""
+    if "{" not in fragment and "}" not in fragment:
+        return fragment
     guarded = fragment.replace("}}", "}&#125;").replace("{{", "{&#123;")
     return guarded.replace("{\ue002", "&#123;\ue002").replace("\ue003}", "\ue003&#125;")
 
@@ -279,6 +286,8 @@ def _check_placements(body: str, cloze: ClozeText) -> str:
 def _guard(fragment: str) -> str:
     """An answer or hint as Anki must read it: no '::', '{{' or '}}' inside, and no ':' or '}' at its end,
     where it would join the '::' or '}}' around it ('a:' + '::hint' reads as 'a' + ':hint')."""
+    if ":" not in fragment and "{" not in fragment and "}" not in fragment:
+        return fragment
     guarded = fragment.replace("::", ":&#58;").replace("}}", "}&#125;").replace("{{", "{&#123;")
     if guarded.endswith(":"):
         guarded = guarded[:-1] + "&#58;"

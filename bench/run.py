@@ -97,6 +97,9 @@ def measure(command: Sequence[str], cwd: Path, watch_memory: bool = False, env: 
         if watch_memory:
             command = [sys.executable, str(BENCH / "peak_rss.py"), str(rss_file), *command]
         with open(Path(scratch) / "stderr", "w+b") as err:
+            # Start with nothing left to write back from the run before: its dirty pages would
+            # otherwise be flushed during this one (ankigen fsyncs its outputs; the floor does not).
+            os.sync()
             start = time.perf_counter()
             completed = subprocess.run(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                        stdout=subprocess.DEVNULL, stderr=err, check=False)
