@@ -9,7 +9,6 @@ needed before they pay. ``ANKIGEN_JOBS=1`` keeps everything in one process
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -52,6 +51,8 @@ def run_jobs(function: Callable[[C, J], R], context: C, jobs: Sequence[J], weigh
             if done:
                 done(index + 1)
         return results
+    import multiprocessing  # here: a build that runs in one process never needs it
+
     method = "fork" if sys.platform == "linux" else None
     order = sorted(range(len(jobs)), key=lambda index: -weights[index])  # the biggest first: the cores end together
     with multiprocessing.get_context(method).Pool(workers, _start_worker, (function, context)) as pool:
