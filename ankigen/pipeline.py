@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import hashlib
 import os
@@ -97,9 +98,15 @@ class Outcome:
 def display_path(path: Path) -> str:
     """Paths in messages: relative to the working directory when inside it, with '/'."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return path.resolve().relative_to(_resolved(os.getcwd())).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(folder: str) -> Path:
+    """The working directory, resolved once rather than for each of a build's hundreds of paths."""
+    return Path(folder).resolve()
 
 
 def discover_sources(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
