@@ -17,15 +17,15 @@ import html
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
-from typing import Any
-
-import markdown
-from pygments.formatters import HtmlFormatter
-from pygments.token import Text as TextToken
-from pygments.token import _TokenType
+from typing import TYPE_CHECKING, Any
 
 from ankigen.cloze import ClozeSyntaxError, ClozeText, Deletion
-from ankigen.sanitize import ImageSrc, sanitize_html
+
+if TYPE_CHECKING:  # python-markdown, pygments and the sanitiser are imported when a text needs them:
+    import markdown  # most texts take the fast path, and a rebuild of one deck may need none of them
+    from pygments.token import _TokenType
+
+    from ankigen.sanitize import ImageSrc
 
 _EXTENSIONS = ["extra", "sane_lists", "codehilite"]
 _MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
@@ -39,19 +39,27 @@ _PARAGRAPH = re.compile(r"<p>(.*)</p>\Z", re.DOTALL)
 _PLACEHOLDER = re.compile("[\ue000\ue002][^\ue001\ue003]*(?:[\ue001\ue003]|\\Z)")
 
 
-class _PlaceholderSafeFormatter(HtmlFormatter):  # type: ignore[type-arg]
-    """pygments' HTML, with our placeholders kept whole so they can be put back after highlighting.
+@cache
+def _placeholder_safe_formatter() -> type:
+    from pygments.formatters import HtmlFormatter
 
-    A lexer sees a placeholder as stray characters and splits it across spans
-    (``<span class="err">\ue002</span><span class="mi">0</span>...``); joined
-    into one plain-text token it comes out as written.
-    """
+    class PlaceholderSafeFormatter(HtmlFormatter):  # type: ignore[type-arg]
+        """pygments' HTML, with our placeholders kept whole so they can be put back after highlighting.
 
-    def format_unencoded(self, tokensource: Iterable[tuple[_TokenType, str]], outfile: Any) -> None:
-        super().format_unencoded(_whole_placeholders(tokensource), outfile)
+        A lexer sees a placeholder as stray characters and splits it across spans
+        (``<span class="err">\ue002</span><span class="mi">0</span>...``); joined
+        into one plain-text token it comes out as written.
+        """
+
+        def format_unencoded(self, tokensource: Iterable[tuple[_TokenType, str]], outfile: Any) -> None:
+            super().format_unencoded(_whole_placeholders(tokensource), outfile)
+
+    return PlaceholderSafeFormatter
 
 
 def _whole_placeholders(tokens: Iterable[tuple[_TokenType, str]]) -> Iterator[tuple[_TokenType, str]]:
+    from pygments.token import Text as TextToken
+
     pending = ""  # the start of a placeholder that continues in the next token
     for kind, value in tokens:
         if pending:
@@ -72,11 +80,13 @@ def _whole_placeholders(tokens: Iterable[tuple[_TokenType, str]]) -> Iterator[tu
         yield TextToken, pending
 
 
-_EXTENSION_CONFIGS = {
-    # Classes, not inline styles, so our CSS decides the colours (light, night mode, print).
-    "codehilite": {"css_class": "codehilite", "guess_lang": False, "noclasses": False,
-                   "pygments_formatter": _PlaceholderSafeFormatter},
-}
+@cache
+def _extension_configs() -> dict[str, dict[str, Any]]:
+    return {
+        # Classes, not inline styles, so our CSS decides the colours (light, night mode, print).
+        "codehilite": {"css_class": "codehilite", "guess_lang": False, "noclasses": False,
+                       "pygments_formatter": _placeholder_safe_formatter()},
+    }
 
 
 def render_markdown(text: str, image_src: ImageSrc | None = None) -> str:
@@ -86,7 +96,7 @@ def render_markdown(text: str, image_src: ImageSrc | None = None) -> str:
     """
     if "\\" not in text and "\ue000" not in text and "\ue001" not in text:  # no math: nothing to set aside
         safe = plain_blocks(text)
-        return safe if safe is not None else sanitize_html(_converter().reset().convert(text), image_src)
+        return safe if safe is not None else _convert(text, image_src)
     spans: list[str] = []
 
     def set_aside(match: re.Match[str]) -> str:
@@ -96,8 +106,15 @@ def render_markdown(text: str, image_src: ImageSrc | None = None) -> str:
     protected = _MATH.sub(set_aside, text.replace("\ue000", "").replace("\ue001", ""))
     safe = plain_blocks(protected)
     if safe is None:
-        safe = sanitize_html(_converter().reset().convert(protected), image_src)
+        safe = _convert(protected, image_src)
     return _MATH_TOKEN.sub(lambda m: spans[int(m.group(1))], safe) if spans else safe
+
+
+def _convert(text: str, image_src: ImageSrc | None) -> str:
+    """python-markdown's HTML for ``text``, sanitised."""
+    from ankigen.sanitize import sanitize_html
+
+    return sanitize_html(_converter().reset().convert(text), image_src)
 
 
 @cache
@@ -112,6 +129,7 @@ def _converter() -> markdown.Markdown:
     ("extra" being the seven below): given names, python-markdown looks each up
     among installed packages' entry points, which took 25 ms in every process.
     """
+    import markdown
     from markdown.extensions.abbr import AbbrExtension
     from markdown.extensions.attr_list import AttrListExtension
     from markdown.extensions.codehilite import CodeHiliteExtension
@@ -125,7 +143,7 @@ def _converter() -> markdown.Markdown:
     extra = [FencedCodeExtension(), FootnoteExtension(), AttrListExtension(), DefListExtension(), TableExtension(),
              AbbrExtension(), MarkdownInHtmlExtension()]
     return markdown.Markdown(extensions=[*extra, SaneListExtension(),
-                                         CodeHiliteExtension(**_EXTENSION_CONFIGS["codehilite"])],
+                                         CodeHiliteExtension(**_extension_configs()["codehilite"])],
                              output_format="html")
 
 

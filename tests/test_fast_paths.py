@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def fresh_markdown(text: str) -> str:
     """python-markdown as render.py used it before any shortcut: a new converter for every document."""
-    converter = markdown.Markdown(extensions=render._EXTENSIONS, extension_configs=render._EXTENSION_CONFIGS,
+    converter = markdown.Markdown(extensions=render._EXTENSIONS, extension_configs=render._extension_configs(),
                                   output_format="html")
     return sanitize_html(converter.convert(text))
 
@@ -160,7 +160,7 @@ def test_generated_sources_render_the_same_without_the_shortcuts(monkeypatch: py
     monkeypatch.setattr(render, "plain_blocks", lambda text: None)
     monkeypatch.setattr(render, "plain_paragraph", lambda text: None)
     monkeypatch.setattr(render, "_converter", lambda: markdown.Markdown(
-        extensions=render._EXTENSIONS, extension_configs=render._EXTENSION_CONFIGS, output_format="html"))
+        extensions=render._EXTENSIONS, extension_configs=render._extension_configs(), output_format="html"))
     slow = [derive_deck(parse_source(text.encode(), f"s{i}.yaml")[0])[0] for i, text in enumerate(texts)]
     assert [deck.notes for deck in fast] == [deck.notes for deck in slow]
     assert sum(len(deck.notes) for deck in fast) == 480
