@@ -102,7 +102,7 @@ def parse_source(data: bytes, path: str, base_dir: str = "") -> tuple[DeckSource
     if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _YAML + "null" and not root.value):
         return None, [error(Location(path, 1, 1), "the file is empty",
                             "a source needs at least 'deck:' and 'myths:'; see the README for an example")]
-    refused = _refuse_aliases_and_depth(root, text, path)
+    refused = _refuse_aliases_and_depth(root, text, path) if _may_hold_anchors(text) else _refuse_depth(root, path)
     if refused:
         return None, refused
     reader = _Reader(path, text)
@@ -212,6 +212,40 @@ def _refuse_aliases_and_depth(root: yaml.Node, text: str, path: str) -> list[Dia
                   f"YAML alias '*{event.anchor}' is not supported", "write the value out in full")
             for event in yaml.parse(text, Loader=_Loader)
             if isinstance(event, yaml.AliasEvent) and (mark := event.start_mark) is not None]
+
+
+def _may_hold_anchors(text: str) -> bool:
+    """Whether ``text`` may hold a YAML anchor ('&name'); without one there are no aliases either.
+
+    An anchor follows a space, a line break or a flow indicator, or starts the
+    text; an '&' inside a word ('R&D') cannot start one.
+    """
+    at = text.find("&")
+    while at >= 0:
+        if at == 0 or text[at - 1].isspace() or text[at - 1] in "[]{},:":
+            return True
+        at = text.find("&", at + 1)
+    return False
+
+
+def _refuse_depth(root: yaml.Node, path: str) -> list[Diagnostic]:
+    """_refuse_aliases_and_depth for a file without aliases: the same answer, visiting only lists and mappings.
+
+    Nodes are met in the same order (the document's), so the node reported is
+    the first too deep: the first child of the first collection at MAX_DEPTH.
+    """
+    stack: list[tuple[yaml.Node, int]] = [] if isinstance(root, yaml.ScalarNode) else [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.value if isinstance(node, yaml.SequenceNode) else [part for pair in node.value for part in pair]
+        if not children:
+            continue
+        if depth >= MAX_DEPTH:
+            first = children[0]
+            where = Location(path, first.start_mark.line + 1, first.start_mark.column + 1)
+            return [error(where, "the YAML is nested too deeply", _DEPTH_HINT)]
+        stack.extend((child, depth + 1) for child in reversed(children) if not isinstance(child, yaml.ScalarNode))
+    return []
 
 
 def _kind(node: yaml.Node) -> str:

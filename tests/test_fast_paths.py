@@ -531,3 +531,40 @@ def test_render_inline_is_what_markdown_makes_without_the_paragraph(text: str) -
     expected = single.group(1) if single and "<p>" not in single.group(1) else slow
     if "\\" not in text and "\ue000" not in text and "\ue001" not in text:  # (math is set aside first)
         assert render_inline(text) == expected
+
+
+nested = st.recursive(st.sampled_from(["x", "R&D", "", "a: b"]) | st.integers(0, 9),
+                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("abc"), inner,
+                                                                                  max_size=3), max_leaves=12)
+
+
+def _deep(value: object, depth: int) -> object:
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(nested, st.integers(0, 40)), max_size=4), st.booleans())
+def test_the_depth_check_of_files_without_anchors_finds_what_the_full_walk_finds(parts: list, flow: bool) -> None:  # type: ignore[type-arg]
+    """loader._refuse_depth is _refuse_aliases_and_depth without the alias search, for files that cannot hold one."""
+    import yaml
+
+    from ankigen import loader
+
+    text = yaml.safe_dump({"myths": [_deep(value, depth) for value, depth in parts]}, default_flow_style=flow)
+    assert not loader._may_hold_anchors(text)
+    root = yaml.compose(text, Loader=loader._Loader)
+    assert loader._refuse_depth(root, "f.yaml") == loader._refuse_aliases_and_depth(root, text, "f.yaml")
+
+
+@settings(max_examples=300, deadline=None)
+@given(nested, st.booleans())
+def test_a_file_with_an_anchor_is_always_searched_for_aliases(value: object, flow: bool) -> None:
+    import yaml
+
+    from ankigen import loader
+
+    shared = [value, "x"]
+    text = yaml.safe_dump({"a": shared, "b": [shared, {"c": shared}]}, default_flow_style=flow)  # anchors '&id001'
+    assert "*id001" in text and loader._may_hold_anchors(text)
