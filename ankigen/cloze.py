@@ -52,15 +52,16 @@ def parse_cloze(text: str, first_number: int = 2) -> ClozeText:
     escaped_open = False  # after '\\{{', the next '}}' closes it literally
     i = 0
     while i < len(text):
-        if text.startswith(("\\{{", "\\}}"), i):
+        char = text[i]  # (tested first: most positions start none of the markup)
+        if char == "\\" and text.startswith(("\\{{", "\\}}"), i):
             escaped_open = text[i + 1] == "{"
             literal.append(text[i + 1:i + 3])
             i += 3
-        elif escaped_open and text.startswith("}}", i):
+        elif char == "}" and escaped_open and text.startswith("}}", i):
             escaped_open = False
             literal.append("}}")
             i += 2
-        elif text.startswith("{{", i):
+        elif char == "{" and text.startswith("{{", i):
             end = text.find("}}", i + 2)
             nested = text.find("{{", i + 2)
             if end < 0:
@@ -73,7 +74,7 @@ def parse_cloze(text: str, first_number: int = 2) -> ClozeText:
             pieces.append("".join(literal))
             literal = []
             i = end + 2
-        elif text.startswith("}}", i):
+        elif char == "}" and text.startswith("}}", i):
             raise ClozeSyntaxError(i, "'}}' has no matching '{{'",
                                    "open the answer with '{{', or write '\\}}' for literal braces")
         else:  # plain text up to the next brace or backslash: one slice, not a character at a time

@@ -248,6 +248,25 @@ def _refuse_depth(root: yaml.Node, path: str) -> list[Diagnostic]:
     return []
 
 
+_STR_TAG = _YAML + "str"
+_MAP_TAG = _YAML + "map"
+
+
+def _plain_mapping(node: yaml.Node, allowed: tuple[str, ...], required: tuple[str, ...]) -> dict[str, yaml.Node] | None:
+    """A mapping's entries when it has nothing to report: plain text keys, each allowed, once, none missing."""
+    if type(node) is not yaml.MappingNode or node.tag != _MAP_TAG:
+        return None
+    entries: dict[str, yaml.Node] = {}
+    for key_node, value_node in node.value:
+        if type(key_node) is not yaml.ScalarNode or key_node.tag != _STR_TAG:
+            return None
+        key = key_node.value
+        if key in entries or key not in allowed:
+            return None
+        entries[key] = value_node
+    return entries if all(key in entries for key in required) else None
+
+
 def _kind(node: yaml.Node) -> str:
     if isinstance(node, yaml.MappingNode):
         return "a mapping"
@@ -287,13 +306,16 @@ class _Reader:
     def mapping(self, node: yaml.Node, what: str, allowed: tuple[str, ...],
                 required: tuple[str, ...]) -> dict[str, yaml.Node] | None:
         """The entries of a mapping node, after reporting unknown, duplicate and missing keys."""
+        entries = _plain_mapping(node, allowed, required)
+        if entries is not None:  # the usual case, nothing to report
+            return entries
         if not self.admit(node):
             return None
         if not isinstance(node, yaml.MappingNode):
             self.error(node, f"{what} must be a mapping of 'key: value' lines, not {_kind(node)}",
                        f"allowed keys: {', '.join(allowed)}")
             return None
-        entries: dict[str, yaml.Node] = {}
+        entries = {}
         first_seen: dict[str, yaml.Node] = {}
         suggested: set[str] = set()  # a typo already reported as "did you mean": not also "missing"
         for key_node, value_node in node.value:
@@ -328,6 +350,8 @@ class _Reader:
         return entries
 
     def scalar(self, node: yaml.Node, what: str, hint: str) -> str | None:
+        if type(node) is yaml.ScalarNode and node.tag == _STR_TAG and node.value and not node.value.isspace():
+            return str(node.value)  # the usual case, nothing to report
         if not self.admit(node):
             return None
         if not isinstance(node, yaml.ScalarNode):
