@@ -59,7 +59,7 @@ class DeckState:
         self.summary = summary  # None when read from a version 1 lock
         self._notes: dict[str, NoteState] | None = notes  # guid -> state
         self._removed: dict[str, NoteState] | None = removed or {}  # tombstones shipped in these outputs
-        self._entry = ""  # the deck's entry as read from the lock file, if it was
+        self._entry = ""  # the deck's entry in the lock file, as read or once written out (see entry())
         self._rows = ("", "", "")  # the lock's path and the notes and removed objects as read, until parsed
 
     @property
