@@ -89,12 +89,17 @@ def _extension_configs() -> dict[str, dict[str, Any]]:
     }
 
 
+def _may_hold_math(text: str) -> bool:
+    """Whether render_markdown must set math aside first: a backslash, or our placeholder marks to remove."""
+    return "\\" in text or "\ue000" in text or "\ue001" in text
+
+
 def render_markdown(text: str, image_src: ImageSrc | None = None) -> str:
     """Render block Markdown (paragraphs, lists, code) to sanitised HTML.
 
     ``image_src`` decides what each image's src becomes (see ``sanitize_html``).
     """
-    if "\\" not in text and "\ue000" not in text and "\ue001" not in text:  # no math: nothing to set aside
+    if not _may_hold_math(text):  # nothing to set aside
         safe = plain_blocks(text)
         return safe if safe is not None else _convert(text, image_src)
     spans: list[str] = []
@@ -229,7 +234,7 @@ def plain_blocks(text: str) -> str | None:
 
 def render_inline(text: str, image_src: ImageSrc | None = None) -> str:
     """Render Markdown meant for one line (a name, an answer) without the wrapping paragraph."""
-    if "\\" not in text and "\ue000" not in text and "\ue001" not in text:  # no math (see render_markdown)
+    if not _may_hold_math(text):
         safe = plain_paragraph(text)
         if safe is not None:  # one '<p>...</p>' with no paragraph inside
             return safe[3:-4]
