@@ -19,7 +19,8 @@ from ankigen.cloze import ClozeSyntaxError, Deletion
 from ankigen.errors import Diagnostic, error
 from ankigen.media import ImageFolder
 from ankigen.model import Citation, DeckSource, Item, Location, Myth, Text
-from ankigen.render import render_cloze, render_inline, render_markdown, unsafe_tex
+from ankigen.render import render_cloze, render_inline, render_markdown
+from ankigen.tex import unsafe_command
 
 NoteKind = Literal["myth", "technique", "limitation"]
 _KIND_LABELS = {"technique": "Technique", "limitation": "Limitation"}
@@ -85,7 +86,7 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
             except ClozeSyntaxError as exc:  # a deletion that rendering would lose or break
                 problems.append(error(item.text.at(exc.offset), exc.message, exc.hint))
             else:
-                problems += _unsafe_tex(notes[-1].fields[0], item.text, item.name)
+                problems += _unsafe_tex(notes[-1].fields[0], item.text, item.name, is_cloze=True)
     description = ""
     if source.description:
         description = render_markdown(source.description.source, images.image_src(source.description))
@@ -96,16 +97,20 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
     return deck, images.problems + problems
 
 
-def _unsafe_tex(field_html: str, *texts: Text) -> list[Diagnostic]:
-    """An error if MathJax would make HTML of the field's math (see render.unsafe_tex), at the text that holds it."""
-    command = unsafe_tex(field_html)
+def _unsafe_tex(field_html: str, *texts: Text, is_cloze: bool = False) -> list[Diagnostic]:
+    """An error if the field's math, as MathJax sees it on any card, holds a TeX command not on the allowlist."""
+    command = unsafe_command(field_html, is_cloze)
     if command is None:
         return []
     written = [(text, text.source.find(command)) for text in texts]
-    where = next((text.at(offset) for text, offset in written if offset >= 0), texts[0].location)
-    return [error(where, f"TeX command '{command}' is not allowed in math",
-                  "in Anki, MathJax turns it into a link or HTML attributes, which cards never carry; "
-                  "for a link, write a Markdown link outside the math")]
+    found = next((text.at(offset) for text, offset in written if offset >= 0), None)
+    if found is None:  # not written as such: made by joining text around a cloze deletion, or from an entity
+        return [error(texts[0].location, f"TeX command '{command}' would appear in math on a card",
+                      "a cloze deletion or an HTML entity inside math makes it; keep each TeX command whole and "
+                      "written out, outside the braces")]
+    return [error(found, f"TeX command '{command}' is not allowed in math",
+                  "cards allow the usual math commands (see the README, \"Math\"); MathJax turns this one into "
+                  "links, styles or attributes, which cards never carry")]
 
 
 def _cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citation: str,

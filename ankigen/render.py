@@ -1,10 +1,16 @@
 """Markdown to safe HTML for card fields and sheets.
 
-TeX math (``\\(...\\)``, ``\\[...\\]``) is set aside before Markdown runs and put
-back untouched afterwards, because Markdown would eat its backslashes and
-underscores; Anki's MathJax and the sheet read it from the HTML text. Cloze
-deletions are rendered the same way: set aside, their answers rendered on
-their own, and put back as Anki's ``{{cN::answer::hint}}``.
+TeX math (``\\(...\\)``, ``\\[...\\]``) is set aside before Markdown runs,
+because Markdown would eat its backslashes and underscores, and put back into
+Markdown's HTML *before* the sanitiser runs, escaped, so the sanitiser sees
+the final HTML: math put back inside a tag is an attribute value like any
+other, never markup. Cloze deletions are set aside the same way, their
+answers rendered on their own, and put back as Anki's ``{{cN::answer::hint}}``
+only where the sanitised HTML has text (a deletion inside a tag is an error).
+
+The placeholders are Unicode noncharacters (U+FDD0-U+FDD3): the loader refuses
+them in sources and HTML's character references cannot make them, so an
+author's text can never be taken for a placeholder.
 
 Fenced code blocks are highlighted by pygments (through codehilite) into
 ``<div class="codehilite">`` with short token classes; the colours live in our
@@ -28,15 +34,17 @@ if TYPE_CHECKING:  # python-markdown, pygments and the sanitiser are imported wh
     from ankigen.sanitize import ImageSrc
 
 _EXTENSIONS = ["extra", "sane_lists", "codehilite"]
-_MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
-# Private-use characters: Markdown leaves them alone and authors never type them.
-_MATH_MARK = "\ue000{}\ue001"
-_MATH_TOKEN = re.compile("\ue000(\\d+)\ue001")
-_CLOZE_MARK = "\ue002{}\ue003"
-_CLOZE_TOKEN = re.compile("\ue002(\\d+)\ue003")
+# Noncharacters: Markdown leaves them alone, and sources cannot hold them (see the module docstring).
+_MATH_MARK = "\ufdd0{}\ufdd1"
+_MATH_TOKEN = re.compile("\ufdd0(\\d+)\ufdd1")
+_CLOZE_MARK = "\ufdd2{}\ufdd3"
+_CLOZE_TOKEN = re.compile("\ufdd2(\\d+)\ufdd3")
+PLACEHOLDER_CHARACTERS = "\ufdd0\ufdd1\ufdd2\ufdd3"
+_ANY_PLACEHOLDER_CHARACTER = re.compile("[\ufdd0-\ufdd3]")
+_MATH_MARKS = re.compile("[\ufdd0\ufdd1]")
 _PARAGRAPH = re.compile(r"<p>(.*)</p>\Z", re.DOTALL)
 # A math or cloze placeholder, which a lexer may have cut into several tokens.
-_PLACEHOLDER = re.compile("[\ue000\ue002][^\ue001\ue003]*(?:[\ue001\ue003]|\\Z)")
+_PLACEHOLDER = re.compile("[\ufdd0\ufdd2][^\ufdd1\ufdd3]*(?:[\ufdd1\ufdd3]|\\Z)")
 
 
 @cache
@@ -47,7 +55,7 @@ def _placeholder_safe_formatter() -> type:
         """pygments' HTML, with our placeholders kept whole so they can be put back after highlighting.
 
         A lexer sees a placeholder as stray characters and splits it across spans
-        (``<span class="err">\ue002</span><span class="mi">0</span>...``); joined
+        (``<span class="err">\ufdd2</span><span class="mi">0</span>...``); joined
         into one plain-text token it comes out as written.
         """
 
@@ -69,7 +77,7 @@ def _whole_placeholders(tokens: Iterable[tuple[_TokenType, str]]) -> Iterator[tu
         for match in _PLACEHOLDER.finditer(value):
             if match.start() > last:
                 yield kind, value[last:match.start()]
-            if match.group()[-1] not in "\ue001\ue003":
+            if match.group()[-1] not in "\ufdd1\ufdd3":
                 pending = match.group()
             else:
                 yield TextToken, match.group()
@@ -89,9 +97,28 @@ def _extension_configs() -> dict[str, dict[str, Any]]:
     }
 
 
-def _may_hold_math(text: str) -> bool:
-    """Whether render_markdown must set math aside first: a backslash, or our placeholder marks to remove."""
-    return "\\" in text or "\ue000" in text or "\ue001" in text
+_MATH_OPENINGS = {"\\(": "\\)", "\\[": "\\]"}
+_MATH_OPENING = re.compile(r"\\[(\[]")
+
+
+def math_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where ``\\(...\\)`` and ``\\[...\\]`` are in ``text``: each opening with the first matching closing after it.
+
+    Linear in the text: once an opening has no closing, no later one of its kind has either.
+    """
+    position = 0
+    unclosed: set[str] = set()
+    while (opening := _MATH_OPENING.search(text, position)) is not None:
+        kind = opening.group()
+        end = -1 if kind in unclosed else text.find(_MATH_OPENINGS[kind], opening.end() + 1)
+        if end < 0:
+            unclosed.add(kind)
+            if len(unclosed) == 2:
+                return
+            position = opening.end()
+            continue
+        yield opening.start(), end + 2
+        position = end + 2
 
 
 def render_markdown(text: str, image_src: ImageSrc | None = None) -> str:
@@ -99,20 +126,41 @@ def render_markdown(text: str, image_src: ImageSrc | None = None) -> str:
 
     ``image_src`` decides what each image's src becomes (see ``sanitize_html``).
     """
-    if not _may_hold_math(text):  # nothing to set aside
+    return _render_markdown(_without_placeholder_characters(text), image_src)
+
+
+def _without_placeholder_characters(text: str) -> str:
+    """The loader refuses these; should one come another way, it must never pass for a placeholder."""
+    return _ANY_PLACEHOLDER_CHARACTER.sub("\ufffd", text) if _ANY_PLACEHOLDER_CHARACTER.search(text) else text
+
+
+def _render_markdown(text: str, image_src: ImageSrc | None) -> str:
+    """``render_markdown`` for text whose only placeholder characters are cloze placeholders we made."""
+    positions = list(math_spans(text)) if "\\" in text else []
+    if not positions:
         safe = plain_blocks(text)
         return safe if safe is not None else _convert(text, image_src)
-    spans: list[str] = []
-
-    def set_aside(match: re.Match[str]) -> str:
-        spans.append(html.escape(match.group(0), quote=False))
-        return _MATH_MARK.format(len(spans) - 1)
-
-    protected = _MATH.sub(set_aside, text.replace("\ue000", "").replace("\ue001", ""))
+    spans = [text[start:end] for start, end in positions]
+    protected = _set_aside(text, positions)
     safe = plain_blocks(protected)
-    if safe is None:
-        safe = _convert(protected, image_src)
-    return _MATH_TOKEN.sub(lambda m: spans[int(m.group(1))], safe) if spans else safe
+    if safe is not None:  # plain text has no tags: each formula lands in text
+        return _MATH_TOKEN.sub(lambda m: html.escape(spans[int(m.group(1))], quote=False), safe)
+    from ankigen.sanitize import sanitize_html
+
+    converted = _converter().reset().convert(protected)
+    restored = _MATH_TOKEN.sub(lambda m: html.escape(spans[int(m.group(1))], quote=True), converted)
+    return sanitize_html(_MATH_MARKS.sub("", restored), image_src)  # (a placeholder Markdown cut in two)
+
+
+def _set_aside(text: str, positions: list[tuple[int, int]]) -> str:
+    """``text`` with each of its formulas (at ``positions``, in order) replaced by a numbered placeholder."""
+    out = []
+    position = 0
+    for index, (start, end) in enumerate(positions):
+        out += [text[position:start], _MATH_MARK.format(index)]
+        position = end
+    out.append(text[position:])
+    return "".join(out)
 
 
 def _convert(text: str, image_src: ImageSrc | None) -> str:
@@ -234,7 +282,7 @@ def plain_blocks(text: str) -> str | None:
 
 def render_inline(text: str, image_src: ImageSrc | None = None) -> str:
     """Render Markdown meant for one line (a name, an answer) without the wrapping paragraph."""
-    if not _may_hold_math(text):
+    if "\\" not in text:
         safe = plain_paragraph(text)
         if safe is not None:  # one '<p>...</p>' with no paragraph inside
             return safe[3:-4]
@@ -251,11 +299,11 @@ def render_cloze(cloze: ClozeText, name_deletion: Deletion | None = None,
 
     ``name_deletion`` (an item's name as c1) is prefixed to the text as its subject.
     """
-    skeleton = [cloze.pieces[0]]
+    skeleton = [_without_placeholder_characters(cloze.pieces[0])]
     for index, piece in enumerate(cloze.pieces[1:]):
         skeleton.append(_CLOZE_MARK.format(index))
-        skeleton.append(piece)
-    body = _check_placements(_guard_braces(render_markdown("".join(skeleton), image_src)), cloze)
+        skeleton.append(_without_placeholder_characters(piece))
+    body = _check_placements(_guard_braces(_render_markdown("".join(skeleton), image_src)), cloze)
     deletions = cloze.deletions
     body = _CLOZE_TOKEN.sub(lambda m: anki_cloze(deletions[int(m.group(1))], image_src), body)
     if name_deletion is None:
@@ -272,41 +320,17 @@ def anki_cloze(deletion: Deletion, image_src: ImageSrc | None = None) -> str:
     return f"{{{{c{deletion.number}::{answer}::{_guard(html.escape(deletion.hint, quote=False))}}}}}"
 
 
-# TeX commands that MathJax, which Anki runs on every card, turns into HTML of its
-# own: links (\href, to javascript: too), inline styles that can load from the web,
-# classes, ids, data attributes, extension loads. A way around the sanitiser.
-_UNSAFE_TEX = re.compile(r"\\(?:href|style|class|cssId|data|require|mmlToken)(?![A-Za-z])")
-_NOT_TYPESET = re.compile(r"<(code|pre)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)  # MathJax skips these
-_TAG = re.compile(r"<[^>]*>")
-
-
-def unsafe_tex(field_html: str) -> str | None:
-    """The first TeX command in ``field_html``'s math that MathJax would make into HTML, if any.
-
-    The math is found as MathJax finds it: in the text a browser shows (entities
-    decoded, tags left out), outside code.
-    """
-    if "\\" not in field_html and "&" not in field_html:  # no backslash, and no entity that could be one
-        return None
-    shown = html.unescape(_TAG.sub("", _NOT_TYPESET.sub("", field_html)))
-    for math in _MATH.finditer(shown):
-        command = _UNSAFE_TEX.search(math.group())
-        if command:
-            return command.group()
-    return None
-
-
 def _guard_braces(fragment: str) -> str:
     """Literal braces as entities where Anki could read them as cloze markup: written '\\{{', or one
     brace (perhaps from '&#123;') against a deletion, which would make '{{{c2::' or '}}}'."""
     if "{" not in fragment and "}" not in fragment:
         return fragment
     guarded = fragment.replace("}}", "}&#125;").replace("{{", "{&#123;")
-    return guarded.replace("{\ue002", "&#123;\ue002").replace("\ue003}", "\ue003&#125;")
+    return guarded.replace("{\ufdd2", "&#123;\ufdd2").replace("\ufdd3}", "\ufdd3&#125;")
 
 
 # A placeholder inside a tag: in an attribute, where Anki's cloze markup would break the HTML.
-_PLACEHOLDER_IN_TAG = re.compile("<[^<>]*\ue002(\\d+)\ue003")
+_PLACEHOLDER_IN_TAG = re.compile("<[^<>]*\ufdd2(\\d+)\ufdd3")
 
 
 def _check_placements(body: str, cloze: ClozeText) -> str:

@@ -14,7 +14,7 @@ ALLOWED = {
     "watch": {"pipeline"},
     "pipeline": {"loader", "cards", "lint", "lockfile", "notetypes", "apkg", "sheet", "render", "media", "parallel",
                  "digests"},
-    "cards": {"cloze", "render", "media", "notetypes"},
+    "cards": {"cloze", "render", "media", "notetypes", "tex"},
     "lint": {"cards", "cloze", "render"},
     "apkg": {"cards", "notetypes", "lockfile"},
     "sheet": {"cards", "render", "cloze"},

@@ -8,7 +8,7 @@ entity are not searched.
 
 from __future__ import annotations
 
-import html
+import re
 import sys
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from ankigen import render
 from ankigen.cards import derive_deck
 from ankigen.cloze import ClozeSyntaxError, parse_cloze
 from ankigen.loader import parse_source
-from ankigen.render import plain_blocks, plain_paragraph, unsafe_tex
+from ankigen.render import plain_blocks, plain_paragraph
 from ankigen.sanitize import sanitize_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +37,7 @@ def fresh_markdown(text: str) -> str:
 # Everything Markdown or HTML gives meaning to, and characters that tend to surprise:
 # Unicode spaces and line breaks, controls, our placeholders, entities.
 _SPECIAL = [*"\\`*_[]<>{}#|~^!&;:=+-.()'\"\t\n\r\x00\x02\x03\x0b\x0c\x1c\x85\xa0\u2028\u3000\ue000\ue001\ue002\ue003",
+            *"\ufdd0\ufdd1\ufdd2\ufdd3",
             "<b>", "</b>", "<br>", "<!-- c -->", "<http://a.b>", "**", "__", "](u)", "![i](j.png)", "{: .c}", "{#i}",
             "&amp;", "&#65;", "&copy", "&lt;", "1. ", "- ", "* ", "> ", "    ", "  \n", "\n\n", "\n: ", "~~~", "```",
             "[^1]", "*[A]: b", "|--|", "==", "--"]
@@ -48,7 +49,7 @@ mostly_plain_text = st.tuples(st.sampled_from(_FIRST), st.lists(
     .map(lambda parts: parts[0] + "".join(parts[1]))
 
 # Words and spans run together in every way: at word boundaries, inside words, adjacent, unbalanced.
-_SPAN_PARTS = ["word", "Two words", "x", "é", "a_b", "1.", "&", "<", ">", "\\", "[", "#", "\ue0020\ue003",
+_SPAN_PARTS = ["word", "Two words", "x", "é", "a_b", "1.", "&", "<", ">", "\\", "[", "#", "\ufdd20\ufdd3",
                "*", "**", "`"]
 span = st.builds(lambda marks, inner: f"{marks}{inner}{marks[::-1]}",
                  st.sampled_from(["*", "**", "`"] * 4 + ["***", "``"]),
@@ -67,7 +68,7 @@ any_text = st.lists(st.sampled_from(_WORDS + [" "] * 4 + _SPANS + _SPECIAL), max
 @example("x > y, so x -> z")
 @example("Ends with a space ")
 @example("Tab\tinside")
-@example("Hello \ue0020\ue003 world \ue0001\ue001.")
+@example("Hello \ufdd20\ufdd3 world \ufdd01\ufdd1.")
 @example("**Strong** start, *em* and `code <b> & more` (**in brackets**).")
 @example("a **b**c")
 def test_plain_paragraph_is_exactly_what_markdown_makes(text: str) -> None:
@@ -109,16 +110,56 @@ def test_plain_blocks_take_paragraphs_and_lists() -> None:
         assert plain_blocks(text) is None, text
 
 
+def simple_formulas(text: str) -> list[str]:
+    """MathJax's FindTeX as written (ts: input/tex/FindTeX.ts), with no budget: the oracle for tex.formulas."""
+    found = []
+    start_pattern = re.compile(r"\\\(|\\\[")
+    position = 0
+    while (start := start_pattern.search(text, position)) is not None:
+        close = "\\)" if start.group() == "\\(" else "\\]"
+        end_pattern = re.compile(re.escape(close) + r"|\\.|[{}]")
+        braces, end = 0, None
+        for token in end_pattern.finditer(text, start.end()):
+            if token.group() == close and braces == 0:
+                end = token.end()
+                break
+            braces += token.group() == "{"
+            braces -= token.group() == "}" and braces > 0
+        if end is None:
+            position = start.end()
+        else:
+            found.append(text[start.start():end])
+            position = end
+    return found
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["\\(", "\\)", "\\[", "\\]", "{", "}", "\\{", "\\\\", "x", " ", "\\href", "\n",
+                                 "\\"]), max_size=24).map("".join))
+def test_tex_formulas_are_mathjax_findtex(text: str) -> None:
+    from ankigen.tex import formulas
+
+    assert list(formulas(text)) == simple_formulas(text)
+
+
+def test_tex_formulas_past_the_budget_cover_all_of_mathjax_from_the_first_opening() -> None:
+    from ankigen.tex import formulas
+
+    text = "\\(a{" * 5000 + "\\(\\href{x}{y}\\)"
+    found = list(formulas(text))
+    assert any("\\href" in formula for formula in found)
+    assert all(any(expected in formula for formula in found) for expected in simple_formulas(text[-40:]))
+
+
 @settings(max_examples=1000, deadline=None)
 @given(st.lists(st.sampled_from(["<code>", "</code>", "<b>", "\\(", "\\)", "\\href", "&#92;", "&bsol;", "&amp;",
                                  "x", " ", "&#9", "2;", "<i>"]), max_size=10).map("".join))
-def test_unsafe_tex_finds_the_same_without_searching_fields_that_cannot_hold_math(field: str) -> None:
-    from ankigen.render import _MATH, _NOT_TYPESET, _TAG, _UNSAFE_TEX
+def test_unsafe_command_finds_the_same_without_searching_fields_that_cannot_hold_math(field: str) -> None:
+    from ankigen import tex
 
-    shown = html.unescape(_TAG.sub("", _NOT_TYPESET.sub("", field)))
-    expected = next((found.group() for math in _MATH.finditer(shown) if (found := _UNSAFE_TEX.search(math.group()))),
-                    None)
-    assert unsafe_tex(field) == expected
+    expected = next((command for string in tex.typeset_strings(field) for formula in simple_formulas(string)
+                     if (command := tex.disallowed_command(formula)) is not None), None)
+    assert tex.unsafe_command(field) == expected
 
 
 def test_plain_paragraph_takes_ordinary_sentences() -> None:
@@ -529,7 +570,7 @@ def test_render_inline_is_what_markdown_makes_without_the_paragraph(text: str) -
     slow = fresh_markdown(text)
     single = _PARAGRAPH.match(slow)
     expected = single.group(1) if single and "<p>" not in single.group(1) else slow
-    if "\\" not in text and "\ue000" not in text and "\ue001" not in text:  # (math is set aside first)
+    if "\\" not in text and not any("\ufdd0" <= char <= "\ufdd3" for char in text):  # (math set aside first)
         assert render_inline(text) == expected
 
 

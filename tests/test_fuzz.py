@@ -45,7 +45,7 @@ FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCh
 _PIECES = ["{{", "}}", "::", "c1::", "c2::", "c51::", "\\{{", "\\}}", "`", "**", "_", "<b>", "</b>", "<script>",
            "</script>", "<!--", "-->", '<a href="', '">', "javascript:", "[a](", ")", "![i](", "x.png", "\\(", "\\)",
            "&#123;", "&amp;", "\n", "\n\n", "- ", "# ", ": ", "#", "'", '"', "no", "yes", "~", "\t", "\ufeff",
-           "\u2028", "\x85", "\ue002", "\ue0030\ue003", " "]
+           "\u2028", "\x85", "\ue002", "\ue0030\ue003", "\ufdd2", "\ufdd20\ufdd3", " "]
 field_text = st.one_of(
     st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=4)), max_size=10).map("".join),
     st.text(max_size=30),

@@ -71,7 +71,7 @@ def test_cloze_and_math_inside_highlighted_code_survive_the_lexer() -> None:
     assert '<span class="k">def</span><span class="w"> </span>{{c2::area}}<span class="p">(</span>' in html
     assert "{{c3::pi * r ** 2}}" in html
     assert r"\(\pi r^2\)" in html
-    assert not any("\ue000" <= char <= "\ue003" for char in html)
+    assert not any("\ufdd0" <= char <= "\ufdd3" for char in html)
 
 
 RICH_SOURCE = r"""deck: Rich
