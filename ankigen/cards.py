@@ -9,17 +9,18 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
 from ankigen import ids
 from ankigen.cloze import ClozeSyntaxError, Deletion
-from ankigen.errors import Diagnostic, error
+from ankigen.errors import Diagnostic, error, warning
 from ankigen.media import ImageFolder
 from ankigen.model import Citation, DeckSource, Item, Location, Myth, Text
 from ankigen.render import render_cloze, render_inline, render_markdown
+from ankigen.sanitize import ImageSrc, removals
 from ankigen.tex import unsafe_command
 
 NoteKind = Literal["myth", "technique", "limitation"]
@@ -73,28 +74,59 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
     notes: list[Note] = []
     problems: list[Diagnostic] = []
     for myth in source.myths:
-        myth_html = render_inline(myth.myth.source, images.image_src(myth.myth))
-        fact_html = render_markdown(myth.fact.source, images.image_src(myth.fact))
-        problems += _unsafe_tex(myth_html, myth.myth) + _unsafe_tex(fact_html, myth.fact)
+        myth_html = _checked(render_inline, myth.myth, images, problems)
+        fact_html = _checked(render_markdown, myth.fact, images, problems)
         notes.append(Note(
             guid=ids.note_guid(source.key, myth.key), kind="myth", key=myth.key, myth_key=myth.key,
             fields=(myth_html, fact_html, citation),
             tags=anki_tags(source.tags, myth.tags, ("myth",)), card_numbers=(1,), location=myth.location))
         for item in myth.items:
             try:
-                notes.append(_cloze_note(source, myth, item, myth_html, citation, images))
+                with removals() as removed:
+                    notes.append(_cloze_note(source, myth, item, myth_html, citation, images))
             except ClozeSyntaxError as exc:  # a deletion that rendering would lose or break
                 problems.append(error(item.text.at(exc.offset), exc.message, exc.hint))
             else:
+                problems += _removal_warnings(removed, item.text, item.name)
                 problems += _unsafe_tex(notes[-1].fields[0], item.text, item.name, is_cloze=True)
     description = ""
     if source.description:
-        description = render_markdown(source.description.source, images.image_src(source.description))
-        problems += _unsafe_tex(description, source.description)
+        description = _checked(render_markdown, source.description, images, problems)
     deck = DeckCards(key=source.key, name=source.name, deck_id=ids.deck_id(source.key),
                      description_html=description, citation_html=citation, notes=tuple(notes),
                      source_path=source.path, media=images.media)
     return deck, images.problems + problems
+
+
+def _checked(render: Callable[[str, ImageSrc], str], text: Text, images: ImageFolder,
+             problems: list[Diagnostic]) -> str:
+    """``text`` rendered by ``render``; what the sanitiser removed and TeX cards must not carry go to ``problems``."""
+    with removals() as removed:
+        field_html = render(text.source, images.image_src(text))
+    problems += _removal_warnings(removed, text) + _unsafe_tex(field_html, text)
+    return field_html
+
+
+def _removal_warnings(removed: list[tuple[str, str]], *texts: Text) -> list[Diagnostic]:
+    """A warning for each thing the sanitiser left out of a card, at the text (and place in it) that wrote it."""
+    return [warning(_find(written, texts), f"{what} removed: cards never carry it",
+                    "remove it from the text; the README's \"Raw HTML\" says what cards keep")
+            for what, written in dict.fromkeys(removed)]
+
+
+def _find(written: str, texts: tuple[Text, ...]) -> Location:
+    """Where the regex ``written`` first matches in ``texts`` (ignoring case), else where the first text starts."""
+    for text in texts:
+        found = re.search(written, text.source, re.IGNORECASE)
+        if found:
+            return text.at(found.start() + (found.group()[:1].isspace()))
+    return texts[0].location
+
+
+# TeX commands MathJax makes into HTML of its own (the allowlist in tex.py keeps out every other unknown one too).
+_ACTIVE_TEX = frozenset(("\\href", "\\style", "\\class", "\\cssId", "\\data", "\\require", "\\mmlToken",
+                         "\\bbox", "\\unicode", "\\toggle", "\\mathtip", "\\texttip", "\\color", "\\textcolor",
+                         "\\begin", "\\end"))
 
 
 def _unsafe_tex(field_html: str, *texts: Text, is_cloze: bool = False) -> list[Diagnostic]:
@@ -108,9 +140,12 @@ def _unsafe_tex(field_html: str, *texts: Text, is_cloze: bool = False) -> list[D
         return [error(texts[0].location, f"TeX command '{command}' would appear in math on a card",
                       "a cloze deletion or an HTML entity inside math makes it; keep each TeX command whole and "
                       "written out, outside the braces")]
-    return [error(found, f"TeX command '{command}' is not allowed in math",
-                  "cards allow the usual math commands (see the README, \"Math\"); MathJax turns this one into "
-                  "links, styles or attributes, which cards never carry")]
+    if command.split("{")[0] in _ACTIVE_TEX:
+        hint = ("in Anki, MathJax turns it into a link or HTML attributes, which cards never carry; "
+                "for a link, write a Markdown link outside the math")
+    else:
+        hint = "it is not on the list of TeX commands cards allow (the README's \"Math\" section)"
+    return [error(found, f"TeX command '{command}' is not allowed in math", hint)]
 
 
 def _cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citation: str,

@@ -3,13 +3,22 @@
 Pure parsing: the text is split into literal pieces and deletions, each
 deletion numbered the way Anki numbers cards. An item's name is deletion c1,
 so numbering in the text starts at c2; Anki's own ``{{cN::...}}`` keeps its N.
+
+Inside TeX math (``\\(...\\)``, ``\\[...\\]``) braces are TeX's: a ``}}`` with no
+deletion open is text, a deletion ends at the first ``}}`` outside the TeX
+groups it opened (so ``{{\\frac{a}{b}}}`` hides the whole fraction), and a
+backslash is never an escape of ours.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from ankigen.tex import math_spans
 
 # Anki makes one card per number; past this, a text is a list, not a card.
 MAX_DELETIONS = 50
@@ -17,6 +26,10 @@ MAX_DELETIONS = 50
 _EXPLICIT = re.compile(r"c(\d+)::(.*)\Z", re.DOTALL)
 # Every piece of cloze markup starts with one of these.
 _SPECIAL = re.compile(r"[{}\\]")
+# Almost Anki's '{{c2::answer}}': a capital C, one colon or three ('{{c3:0}}' would show "c3:0").
+_NEAR_EXPLICIT = re.compile(r"\s*[cC]\s*(\d+)\s*:(?!:)|\s*[cC]\s*(\d+)\s*:::|\s*C(\d+)::|\s+c(\d+)::|c(\d+)\s+::")
+# A hint inside math is shown as TeX text (\\text{...}): these would be TeX commands there.
+_TEX_SPECIALS = re.compile(r"[\\{}$&#^_%~]")
 
 
 class Deletion(NamedTuple):  # a tuple, not a dataclass: quicker to make, and a build makes many
@@ -24,6 +37,7 @@ class Deletion(NamedTuple):  # a tuple, not a dataclass: quicker to make, and a 
     answer: str  # Markdown, as written
     hint: str
     offset: int  # where its '{{' starts in the text
+    in_math: bool = False  # inside \\(...\\) or \\[...\\]: its answer is TeX, not Markdown
 
 
 @dataclass(frozen=True)
@@ -47,13 +61,21 @@ def parse_cloze(text: str, first_number: int = 2) -> ClozeText:
     if not _SPECIAL.search(text):  # no braces or backslashes: no markup
         return ClozeText((text,), ())
     pieces: list[str] = []
-    raw: list[tuple[int | None, str, str, int]] = []
+    raw: list[tuple[int | None, str, str, int, bool]] = []
     literal: list[str] = []
+    spans = list(math_spans(text)) if "\\(" in text or "\\[" in text else []
+    starts = [start for start, _ in spans]
+
+    def math_end(index: int) -> int:
+        """The end of the formula holding ``index``, or -1 outside math."""
+        found = bisect.bisect_right(starts, index) - 1
+        return spans[found][1] if found >= 0 and index < spans[found][1] else -1
+
     escaped_open = False  # after '\\{{', the next '}}' closes it literally
     i = 0
     while i < len(text):
         char = text[i]  # (tested first: most positions start none of the markup)
-        if char == "\\" and text.startswith(("\\{{", "\\}}"), i):
+        if char == "\\" and text.startswith(("\\{{", "\\}}"), i) and math_end(i) < 0:
             escaped_open = text[i + 1] == "{"
             literal.append(text[i + 1:i + 3])
             i += 3
@@ -62,19 +84,30 @@ def parse_cloze(text: str, first_number: int = 2) -> ClozeText:
             literal.append("}}")
             i += 2
         elif char == "{" and text.startswith("{{", i):
-            end = text.find("}}", i + 2)
-            nested = text.find("{{", i + 2)
-            if end < 0:
-                raise ClozeSyntaxError(i, "'{{' is never closed",
-                                       "close the answer with '}}', or write '\\{{' for literal braces")
-            if 0 <= nested < end:
-                raise ClozeSyntaxError(nested, "cloze braces cannot be nested",
-                                       "close the first answer with '}}' before opening another")
-            raw.append((*_split_inner(text[i + 2:end], i), i))
+            formula_end = math_end(i)
+            if formula_end >= 0:
+                end = _end_in_math(text, i + 2, formula_end)
+                if end < 0:
+                    raise ClozeSyntaxError(i, "'{{' inside math is not closed before the formula ends",
+                                           "close the answer with '}}' inside the formula")
+            else:
+                end = _outside_math(text, "}}", i + 2, math_end)
+                nested = _outside_math(text, "{{", i + 2, math_end)
+                if end < 0:
+                    raise ClozeSyntaxError(i, "'{{' is never closed",
+                                           "close the answer with '}}', or write '\\{{' for literal braces")
+                if 0 <= nested < end:
+                    raise ClozeSyntaxError(nested, "cloze braces cannot be nested",
+                                           "close the first answer with '}}' before opening another")
+            raw.append((*_split_inner(text[i + 2:end], i, formula_end >= 0), i, formula_end >= 0))
             pieces.append("".join(literal))
             literal = []
             i = end + 2
         elif char == "}" and text.startswith("}}", i):
+            if math_end(i) >= 0:  # TeX closing two groups
+                literal.append("}}")
+                i += 2
+                continue
             raise ClozeSyntaxError(i, "'}}' has no matching '{{'",
                                    "open the answer with '{{', or write '\\}}' for literal braces")
         else:  # plain text up to the next brace or backslash: one slice, not a character at a time
@@ -89,8 +122,41 @@ def parse_cloze(text: str, first_number: int = 2) -> ClozeText:
     return ClozeText(tuple(pieces), tuple(_number(raw, first_number)))
 
 
-def _split_inner(inner: str, offset: int) -> tuple[int | None, str, str]:
+def _outside_math(text: str, mark: str, start: int, math_end: Callable[[int], int]) -> int:
+    """The first ``mark`` from ``start`` that is not inside a formula, or -1 (a formula in an answer is TeX's)."""
+    found = text.find(mark, start)
+    while found >= 0 and (end := math_end(found)) >= 0:
+        found = text.find(mark, end)
+    return found
+
+
+def _end_in_math(text: str, start: int, formula_end: int) -> int:
+    """Where the deletion whose answer starts at ``start`` ends ('}}' outside the TeX groups it opened), or -1."""
+    depth = 0
+    i = start
+    while i < formula_end - 2:
+        char = text[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0 and text.startswith("}}", i):
+                return i
+            depth = max(depth - 1, 0)
+        i += 1
+    return -1
+
+
+def _split_inner(inner: str, offset: int, in_math: bool = False) -> tuple[int | None, str, str]:
     number: int | None = None
+    near = _NEAR_EXPLICIT.match(inner)
+    if near and not _EXPLICIT.match(inner):
+        wanted = next(group for group in near.groups() if group is not None)
+        raise ClozeSyntaxError(offset, f"'{{{{{inner[:near.end()].strip()}' is almost Anki's cloze number",
+                               f"write '{{{{c{wanted}::answer}}}}' (a lower-case c, two colons), or '\\{{{{' "
+                               "for literal braces")
     explicit = _EXPLICIT.match(inner)
     if explicit:
         number = int(explicit.group(1))
@@ -101,6 +167,9 @@ def _split_inner(inner: str, offset: int) -> tuple[int | None, str, str]:
     answer, hint = _split_hint(inner)
     if not answer.strip():
         raise ClozeSyntaxError(offset, "empty cloze deletion", "write the answer between the braces: '{{answer}}'")
+    if in_math and _TEX_SPECIALS.search(hint):
+        raise ClozeSyntaxError(offset, "a hint inside math is shown as TeX text and cannot hold \\ { } $ & # ^ _ % ~",
+                               "write the hint in plain words, such as '{{1.96::a z value}}'")
     return number, answer, hint.strip()
 
 
@@ -118,16 +187,16 @@ def _split_hint(inner: str) -> tuple[str, str]:
     return inner, ""
 
 
-def _number(raw: list[tuple[int | None, str, str, int]], first_number: int) -> list[Deletion]:
+def _number(raw: list[tuple[int | None, str, str, int, bool]], first_number: int) -> list[Deletion]:
     """Give each unnumbered deletion the next number not taken by an explicit ``cN``."""
-    taken = {number for number, _, _, _ in raw if number is not None}
+    taken = {number for number, _, _, _, _ in raw if number is not None}
     next_number = first_number
     deletions = []
-    for number, answer, hint, offset in raw:
+    for number, answer, hint, offset, in_math in raw:
         if number is None:
             while next_number in taken:
                 next_number += 1
             number = next_number
             next_number += 1
-        deletions.append(Deletion(number, answer, hint, offset))
+        deletions.append(Deletion(number, answer, hint, offset, in_math))
     return deletions

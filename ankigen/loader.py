@@ -8,6 +8,7 @@ mistake in a file before giving up, so authors fix a file in one pass.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,12 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
             assert isinstance(implicit, tuple)
             return _PLAIN_TAGS.get(value, _YAML + "str") if implicit[0] else _YAML + "str"
         return str(super().resolve(kind, value, implicit))
+
+# What no value may hold, though YAML's escapes can make it: control characters (Anki's field separator
+# U+001F among them), noncharacters (ankigen's placeholders) and lone surrogates.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+# Anki refuses a package whose deck is nested deeper than this (rslib: "deck nesting level too deep").
+MAX_DECK_LEVELS = 10
 
 _SCALAR_TAGS = frozenset(_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp"))
 _COLLECTION_TAGS = frozenset((_YAML + "seq", _YAML + "map"))
@@ -351,7 +358,11 @@ class _Reader:
 
     def scalar(self, node: yaml.Node, what: str, hint: str) -> str | None:
         if type(node) is yaml.ScalarNode and node.tag == _STR_TAG and node.value and not node.value.isspace():
-            return str(node.value)  # the usual case, nothing to report
+            odd = _NOT_TEXT.search(node.value)
+            if odd is None:
+                return str(node.value)  # the usual case, nothing to report
+            self._not_text(node, odd.group())
+            return None
         if not self.admit(node):
             return None
         if not isinstance(node, yaml.ScalarNode):
@@ -361,7 +372,19 @@ class _Reader:
         if node.tag == _YAML + "null" or not value or value.isspace():
             self.error(node, f"{what} is empty", hint)
             return None
+        odd = _NOT_TEXT.search(value)
+        if odd is not None:
+            self._not_text(node, odd.group())
+            return None
         return value
+
+    def _not_text(self, node: yaml.Node, char: str) -> None:
+        """Report a character that an escape let into a value and that Anki or ankigen cannot carry."""
+        kind = "a noncharacter" if char >= "\ufdd0" else "a lone surrogate" if char >= "\ud800" else \
+            "a control character"
+        why = "Anki separates a note's fields with it" if char == "\x1f" else "it is not text"
+        self.error(node, f"this value holds {kind}, U+{ord(char):04X}: {why}",
+                   "remove it; in a double-quoted string it is written as an escape such as \"\\x1f\"")
 
     def text(self, node: yaml.Node, what: str) -> Text | None:
         """Markdown text, with a location exact to the character where the source allows it."""
@@ -419,6 +442,10 @@ class _Reader:
             return None
         name = self.scalar(entries["deck"], "'deck'", "write the deck's name, such as 'deck: Deep Learning Myths'") \
             if "deck" in entries else None
+        if name is not None and name.count("::") >= MAX_DECK_LEVELS:
+            self.error(entries["deck"], f"the deck name is nested {name.count('::') + 1} levels deep; Anki allows "
+                       f"at most {MAX_DECK_LEVELS}", "use fewer '::' in the name")
+            name = None
         key = self.key(entries["id"], "the deck id") if "id" in entries else \
             ids.slugify(Path(self.path).stem)
         description = self.text(entries["description"], "'description'") if "description" in entries else None

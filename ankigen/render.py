@@ -26,6 +26,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ankigen.cloze import ClozeSyntaxError, ClozeText, Deletion
+from ankigen.tex import math_spans
 
 if TYPE_CHECKING:  # python-markdown, pygments and the sanitiser are imported when a text needs them:
     import markdown  # most texts take the fast path, and a rebuild of one deck may need none of them
@@ -97,36 +98,23 @@ def _extension_configs() -> dict[str, dict[str, Any]]:
     }
 
 
-_MATH_OPENINGS = {"\\(": "\\)", "\\[": "\\]"}
-_MATH_OPENING = re.compile(r"\\[(\[]")
-
-
-def math_spans(text: str) -> Iterator[tuple[int, int]]:
-    """Where ``\\(...\\)`` and ``\\[...\\]`` are in ``text``: each opening with the first matching closing after it.
-
-    Linear in the text: once an opening has no closing, no later one of its kind has either.
-    """
-    position = 0
-    unclosed: set[str] = set()
-    while (opening := _MATH_OPENING.search(text, position)) is not None:
-        kind = opening.group()
-        end = -1 if kind in unclosed else text.find(_MATH_OPENINGS[kind], opening.end() + 1)
-        if end < 0:
-            unclosed.add(kind)
-            if len(unclosed) == 2:
-                return
-            position = opening.end()
-            continue
-        yield opening.start(), end + 2
-        position = end + 2
-
-
 def render_markdown(text: str, image_src: ImageSrc | None = None) -> str:
     """Render block Markdown (paragraphs, lists, code) to sanitised HTML.
 
     ``image_src`` decides what each image's src becomes (see ``sanitize_html``).
     """
-    return _render_markdown(_without_placeholder_characters(text), image_src)
+    return inert_anki_markup(_render_markdown(_without_placeholder_characters(text), image_src))
+
+
+# What Anki itself acts on in a field's HTML, attribute values included: '[sound:x]' plays (and in an
+# attribute, Anki's player button breaks the tag open), '[latex]', '[$]' and '[$$]' run LaTeX on the
+# learner's computer. An entity for the '[' shows the same text and means nothing to Anki.
+_ANKI_MARKUP = re.compile(r"\[(?=sound:|latex\]|\$\$?\]|anki:)", re.IGNORECASE)
+
+
+def inert_anki_markup(fragment: str) -> str:
+    """``fragment`` with Anki's own media and LaTeX markup shown as text, never acted on."""
+    return _ANKI_MARKUP.sub("&#91;", fragment) if "[" in fragment else fragment
 
 
 def _without_placeholder_characters(text: str) -> str:
@@ -285,7 +273,7 @@ def render_inline(text: str, image_src: ImageSrc | None = None) -> str:
     if "\\" not in text:
         safe = plain_paragraph(text)
         if safe is not None:  # one '<p>...</p>' with no paragraph inside
-            return safe[3:-4]
+            return inert_anki_markup(safe[3:-4])
     rendered = render_markdown(text, image_src)
     single = _PARAGRAPH.match(rendered)
     if single and "<p>" not in single.group(1):
@@ -305,7 +293,7 @@ def render_cloze(cloze: ClozeText, name_deletion: Deletion | None = None,
         skeleton.append(_without_placeholder_characters(piece))
     body = _check_placements(_guard_braces(_render_markdown("".join(skeleton), image_src)), cloze)
     deletions = cloze.deletions
-    body = _CLOZE_TOKEN.sub(lambda m: anki_cloze(deletions[int(m.group(1))], image_src), body)
+    body = inert_anki_markup(_CLOZE_TOKEN.sub(lambda m: anki_cloze(deletions[int(m.group(1))], image_src), body))
     if name_deletion is None:
         return body
     subject = f"<strong>{anki_cloze(name_deletion, image_src)}</strong>: "
@@ -313,11 +301,21 @@ def render_cloze(cloze: ClozeText, name_deletion: Deletion | None = None,
 
 
 def anki_cloze(deletion: Deletion, image_src: ImageSrc | None = None) -> str:
-    """One deletion in Anki's syntax, with '::' and '}}' in the answer escaped so Anki can't misread them."""
-    answer = _guard(render_inline(deletion.answer, image_src))
-    if not deletion.hint:
+    """One deletion in Anki's syntax, with '::' and '}}' in the answer escaped so Anki can't misread them.
+
+    Inside math the answer is TeX, escaped but not Markdown, and a hint becomes ``\\text{...}`` so that
+    Anki's "[hint]" on the question keeps its spaces in the formula.
+    """
+    if deletion.in_math:
+        answer = _guard(html.escape(deletion.answer, quote=False))
+        hint = f"\\text{{{deletion.hint}}}" if deletion.hint else ""
+    else:
+        answer = _guard(render_inline(deletion.answer, image_src))
+        hint = deletion.hint
+    if not hint:
         return f"{{{{c{deletion.number}::{answer}}}}}"
-    return f"{{{{c{deletion.number}::{answer}::{_guard(html.escape(deletion.hint, quote=False))}}}}}"
+    hint = inert_anki_markup(_guard(html.escape(hint, quote=False)))
+    return f"{{{{c{deletion.number}::{answer}::{hint}}}}}"
 
 
 def _guard_braces(fragment: str) -> str:

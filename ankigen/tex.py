@@ -29,6 +29,33 @@ import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 
+# -- 0. Where authors wrote math ------------------------------------------------------------------------
+
+_MATH_OPENINGS = {"\\(": "\\)", "\\[": "\\]"}
+_MATH_OPENING = re.compile(r"\\[(\[]")
+
+
+def math_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where ``\\(...\\)`` and ``\\[...\\]`` are in ``text``: each opening with the first matching closing after it.
+
+    Linear in the text: once an opening has no closing, no later one of its kind has either.
+    """
+    position = 0
+    unclosed: set[str] = set()
+    while (opening := _MATH_OPENING.search(text, position)) is not None:
+        kind = opening.group()
+        end = -1 if kind in unclosed else text.find(_MATH_OPENINGS[kind], opening.end() + 1)
+        if end < 0:
+            unclosed.add(kind)
+            if len(unclosed) == 2:
+                return
+            position = opening.end()
+            continue
+        yield opening.start(), end + 2
+        position = end + 2
+
+
+
 # -- 1. Anki's cloze rendering ---------------------------------------------------------------------------
 
 _CLOZE_OPEN = re.compile(r"\{\{c([0-9,]*)::")

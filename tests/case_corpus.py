@@ -10,6 +10,7 @@ as shown when the case is copied to ``cases/`` under the working directory), or
     # expect: builds
     # expect-Fact: "<p>Before  after.</p>"      (a note field as Anki stores it, as a JSON string)
     # expect-cards: 1                          (cards Anki makes from the deck)
+    # warn: cases/x.yaml:9:11: warning: ...      (each warning the build prints, in order)
 
 for a case that must build. ``# args: PATH...`` replaces the case's own path on
 the command line (for paths that do not exist). A case whose bytes cannot hold
@@ -35,6 +36,7 @@ class Case:
     args: tuple[str, ...] = ()
     fields: dict[str, str] = field(default_factory=dict)  # for cases that build: note field -> HTML
     cards: int | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def builds(self) -> bool:
@@ -57,6 +59,7 @@ def read_case(path: Path) -> Case:
     args: tuple[str, ...] = ()
     fields: dict[str, str] = {}
     cards = None
+    warnings: list[str] = []
     for line in header.decode("utf-8", "replace").removeprefix("\ufeff").splitlines():
         if not line.startswith("#"):
             break
@@ -65,12 +68,14 @@ def read_case(path: Path) -> Case:
             expected.append(value)
         elif directive == "args":
             args = tuple(value.split())
+        elif directive == "warn":
+            warnings.append(value)
         elif directive == "expect-cards":
             cards = int(value)
         elif directive.startswith("expect-"):
             fields[directive.removeprefix("expect-")] = json.loads(value)
     assert expected, f"{path.name} says nothing about what to expect"
-    return Case(path.name, data, tuple(expected), args, fields, cards)
+    return Case(path.name, data, tuple(expected), args, fields, cards, tuple(warnings))
 
 
 def corpus(builds: bool) -> list[Case]:

@@ -14,15 +14,16 @@ ALLOWED = {
     "watch": {"pipeline"},
     "pipeline": {"loader", "cards", "lint", "lockfile", "notetypes", "apkg", "sheet", "render", "media", "parallel",
                  "digests"},
-    "cards": {"cloze", "render", "media", "notetypes", "tex"},
+    "cards": {"cloze", "render", "media", "notetypes", "tex", "sanitize"},
     "lint": {"cards", "cloze", "render"},
     "apkg": {"cards", "notetypes", "lockfile"},
     "sheet": {"cards", "render", "cloze"},
-    "render": {"cloze", "sanitize"},
+    "render": {"cloze", "sanitize", "tex"},
     "media": {"sanitize"},
     "errors": {"model"},
     "model": {"cloze"},
     "loader": {"cloze"},
+    "cloze": {"tex"},
 }
 ONLY_IMPORTER = {"click": "cli", "yaml": "loader", "genanki": "apkg", "markdown": "render"}
 
