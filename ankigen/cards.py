@@ -19,7 +19,7 @@ from ankigen.cloze import ClozeSyntaxError, Deletion
 from ankigen.errors import Diagnostic, error, warning
 from ankigen.media import ImageFolder
 from ankigen.model import Citation, DeckSource, Item, Location, Myth, Text
-from ankigen.render import render_cloze, render_inline, render_markdown
+from ankigen.render import MarkupError, render_cloze, render_inline, render_markdown
 from ankigen.sanitize import ImageSrc, removals
 from ankigen.tex import unsafe_command
 
@@ -86,6 +86,8 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
                     notes.append(_cloze_note(source, myth, item, myth_html, citation, images))
             except ClozeSyntaxError as exc:  # a deletion that rendering would lose or break
                 problems.append(error(item.text.at(exc.offset), exc.message, exc.hint))
+            except MarkupError as exc:
+                problems.append(error(item.text.location, exc.message, exc.hint))
             else:
                 problems += _removal_warnings(removed, item.text, item.name)
                 problems += _unsafe_tex(notes[-1].fields[0], item.text, item.name, is_cloze=True)
@@ -101,8 +103,12 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
 def _checked(render: Callable[[str, ImageSrc], str], text: Text, images: ImageFolder,
              problems: list[Diagnostic]) -> str:
     """``text`` rendered by ``render``; what the sanitiser removed and TeX cards must not carry go to ``problems``."""
-    with removals() as removed:
-        field_html = render(text.source, images.image_src(text))
+    try:
+        with removals() as removed:
+            field_html = render(text.source, images.image_src(text))
+    except MarkupError as exc:
+        problems.append(error(text.location, exc.message, exc.hint))
+        return ""
     problems += _removal_warnings(removed, text) + _unsafe_tex(field_html, text)
     return field_html
 

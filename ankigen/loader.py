@@ -52,6 +52,9 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 # What no value may hold, though YAML's escapes can make it: control characters (Anki's field separator
 # U+001F among them), noncharacters (ankigen's placeholders) and lone surrogates.
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+# One text of a card or a description; a card's text is read in seconds (check warns past 300 characters),
+# and this bound keeps rendering each text's Markdown quick whatever it holds.
+MAX_TEXT_CHARACTERS = 10_000
 # Anki refuses a package whose deck is nested deeper than this (rslib: "deck nesting level too deep").
 MAX_DECK_LEVELS = 10
 
@@ -390,6 +393,10 @@ class _Reader:
         """Markdown text, with a location exact to the character where the source allows it."""
         value = self.scalar(node, what, "write the text after the colon, quoted if it contains ': ' or '#'")
         if value is None:
+            return None
+        if len(value) > MAX_TEXT_CHARACTERS:
+            self.error(node, f"{what} is {len(value)} characters long; the limit is {MAX_TEXT_CHARACTERS}",
+                       "a card is read in seconds: split the text into several myths or items")
             return None
         mark, end, source = node.start_mark, node.end_mark.index, self.source_text
         start = mark.index

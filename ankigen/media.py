@@ -35,6 +35,8 @@ from ankigen.model import Location, Text
 # A card shows an image at screen size; a bigger file is a photo straight from
 # a camera, and it would be copied into every deck and, base64-encoded, every sheet.
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
+# All the images of one deck: the .apkg and the sheet carry each once, and this keeps both a size to share.
+MAX_DECK_MEDIA_BYTES = 32 * 1024 * 1024
 ALLOWED_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp"})
 MEDIA_PREFIX = "ankigen-"  # fixed: names already in users' collections depend on it
 
@@ -92,6 +94,10 @@ class ImageFolder:
             return found
         data, extension = found
         name = f"{MEDIA_PREFIX}{hashlib.sha256(data).hexdigest()[:16]}.{extension}"
+        if name not in self.media and sum(map(len, self.media.values())) + len(data) > MAX_DECK_MEDIA_BYTES:
+            mib = 1024 * 1024
+            return _Problem(f"image '{src}' takes the deck's images past {MAX_DECK_MEDIA_BYTES // mib} MiB",
+                            "use smaller images, or split the deck into several source files")
         self.media[name] = data
         return name
 
@@ -146,6 +152,33 @@ def image_type(data: bytes) -> str | None:
     for magic, at_eight, extension in _SIGNATURES:
         if data.startswith(magic) and data[8:8 + len(at_eight)] == at_eight:
             return extension
+    return None
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height in pixels from an image's header (PNG, GIF, JPEG, WebP), or None if they can't be read."""
+    if data.startswith(b"\x89PNG") and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(b"GIF") and len(data) >= 10:
+        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP" and len(data) >= 30:
+        chunk = data[12:16]
+        if chunk == b"VP8X":
+            return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+        if chunk == b"VP8 ":
+            return int.from_bytes(data[26:28], "little") & 0x3FFF, int.from_bytes(data[28:30], "little") & 0x3FFF
+        if chunk == b"VP8L":
+            bits = int.from_bytes(data[21:25], "little")
+            return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+        return None
+    if data.startswith(b"\xff\xd8"):
+        index = 2
+        while index + 9 < len(data) and data[index] == 0xFF:
+            marker, length = data[index + 1], int.from_bytes(data[index + 2:index + 4], "big")
+            if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+                width, height = data[index + 7:index + 9], data[index + 5:index + 7]
+                return int.from_bytes(width, "big"), int.from_bytes(height, "big")
+            index += 2 + length
     return None
 
 

@@ -34,7 +34,10 @@ if TYPE_CHECKING:  # python-markdown, pygments and the sanitiser are imported wh
 
     from ankigen.sanitize import ImageSrc
 
-_EXTENSIONS = ["extra", "sane_lists", "codehilite"]
+# python-markdown's "extra" without abbreviations (whose definitions cost cubic time in their number,
+# and which flashcards do not use), then these two.
+_EXTENSIONS = ["fenced_code", "footnotes", "attr_list", "def_list", "tables", "md_in_html", "sane_lists",
+               "codehilite"]
 # Noncharacters: Markdown leaves them alone, and sources cannot hold them (see the module docstring).
 _MATH_MARK = "\ufdd0{}\ufdd1"
 _MATH_TOKEN = re.compile("\ufdd0(\\d+)\ufdd1")
@@ -135,7 +138,7 @@ def _render_markdown(text: str, image_src: ImageSrc | None) -> str:
         return _MATH_TOKEN.sub(lambda m: html.escape(spans[int(m.group(1))], quote=False), safe)
     from ankigen.sanitize import sanitize_html
 
-    converted = _converter().reset().convert(protected)
+    converted = _markdown_html(protected)
     restored = _MATH_TOKEN.sub(lambda m: html.escape(spans[int(m.group(1))], quote=True), converted)
     return sanitize_html(_MATH_MARKS.sub("", restored), image_src)  # (a placeholder Markdown cut in two)
 
@@ -155,7 +158,37 @@ def _convert(text: str, image_src: ImageSrc | None) -> str:
     """python-markdown's HTML for ``text``, sanitised."""
     from ankigen.sanitize import sanitize_html
 
-    return sanitize_html(_converter().reset().convert(text), image_src)
+    return sanitize_html(_markdown_html(text), image_src)
+
+
+class MarkupError(ValueError):
+    """Text python-markdown cannot render in bounded time or depth; ``offset`` is where the trouble starts."""
+
+    def __init__(self, offset: int, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.message = message
+        self.hint = hint
+
+
+# A '<' that starts a tag ('<b', '</b', '<!') with no '>' before the next '<' never closes: python-markdown's
+# HTML parser takes quadratic time over many of them, and no card needs more than a few.
+_UNCLOSED_TAG = re.compile(r"<[A-Za-z/!?][^<>]*(?=<|\Z)")
+MAX_UNCLOSED_TAGS = 64
+
+
+def _markdown_html(text: str) -> str:
+    """python-markdown's HTML for ``text``, or MarkupError where it would take unbounded time or depth."""
+    unclosed = [match.start() for match in _UNCLOSED_TAG.finditer(text)] if "<" in text else []
+    if len(unclosed) > MAX_UNCLOSED_TAGS:
+        raise MarkupError(unclosed[MAX_UNCLOSED_TAGS], f"more than {MAX_UNCLOSED_TAGS} '<' that start a tag "
+                          "and never close it", "write a literal '<' as '&lt;', or put code in `backticks`")
+    try:
+        return _converter().reset().convert(text)
+    except RecursionError:
+        _converter.cache_clear()  # a conversion cut short can leave the converter's parser state behind
+        raise MarkupError(0, "the Markdown is nested too deeply to render",
+                          "use fewer levels of lists, quotes or definitions") from None
 
 
 @cache
@@ -166,12 +199,15 @@ def _converter() -> markdown.Markdown:
     abbreviations, link references); building a converter costs more than a
     conversion. tests/test_fast_paths.py checks it against fresh ones.
 
-    The extensions are given as objects, in the order ``_EXTENSIONS`` names them
-    ("extra" being the seven below): given names, python-markdown looks each up
-    among installed packages' entry points, which took 25 ms in every process.
+    The extensions are given as objects, in the order ``_EXTENSIONS`` names them:
+    given names, python-markdown looks each up among installed packages' entry
+    points, which took 25 ms in every process.
+
+    Its link parsers look for a link's closing ']' and ')' afresh from every '[',
+    which takes quadratic time on text such as "[a" repeated; ``_linear_links``
+    gives them the same answers in linear time.
     """
     import markdown
-    from markdown.extensions.abbr import AbbrExtension
     from markdown.extensions.attr_list import AttrListExtension
     from markdown.extensions.codehilite import CodeHiliteExtension
     from markdown.extensions.def_list import DefListExtension
@@ -182,10 +218,60 @@ def _converter() -> markdown.Markdown:
     from markdown.extensions.tables import TableExtension
 
     extra = [FencedCodeExtension(), FootnoteExtension(), AttrListExtension(), DefListExtension(), TableExtension(),
-             AbbrExtension(), MarkdownInHtmlExtension()]
-    return markdown.Markdown(extensions=[*extra, SaneListExtension(),
-                                         CodeHiliteExtension(**_extension_configs()["codehilite"])],
-                             output_format="html")
+             MarkdownInHtmlExtension()]
+    converter = markdown.Markdown(extensions=[*extra, SaneListExtension(),
+                                              CodeHiliteExtension(**_extension_configs()["codehilite"])],
+                                  output_format="html")
+    for name in ("link", "image_link", "reference", "image_reference", "short_reference", "short_image_ref"):
+        if name in converter.inlinePatterns:
+            _linear_links(converter.inlinePatterns[name])
+    return converter
+
+
+def matching_brackets(data: str) -> dict[int, int]:
+    """For each '[' in ``data``, the index of the ']' that closes it (nesting counted), if any."""
+    closing: dict[int, int] = {}
+    opened: list[int] = []
+    for match in re.finditer(r"[\[\]]", data):
+        if match.group() == "[":
+            opened.append(match.start())
+        elif opened:
+            closing[opened.pop()] = match.start()
+    return closing
+
+
+def _linear_links(processor: Any) -> None:
+    """Give one of python-markdown's link processors linear-time bracket matching (same results).
+
+    ``getText(data, index)`` (index just after a '[') returns the text up to its
+    matching ']'; here each string's brackets are matched once, not once per '['.
+    ``getLink`` gives up at once when no ')' follows, instead of scanning to the end.
+    """
+    memo: dict[str, Any] = {"data": None}
+    get_link = processor.getLink if hasattr(processor, "getLink") else None
+
+    def remember(data: str) -> None:
+        if memo["data"] is not data:
+            memo.update(data=data, closing=matching_brackets(data), last_paren=data.rfind(")"))
+
+    def get_text(data: str, index: int) -> tuple[str, int, bool]:
+        remember(data)
+        end = memo["closing"].get(index - 1)
+        if end is None or data[index - 1] != "[":
+            return data[index:], len(data), False
+        return data[index:end], end + 1, True
+
+    def linear_get_link(data: str, index: int) -> tuple[str, str | None, int, bool]:
+        remember(data)
+        if memo["last_paren"] < index:
+            return "", None, index, False
+        assert get_link is not None
+        result: tuple[str, str | None, int, bool] = get_link(data, index)
+        return result
+
+    processor.getText = get_text
+    if get_link is not None:
+        processor.getLink = linear_get_link
 
 
 # Text python-markdown makes into one paragraph with no more than this: one line, starting

@@ -31,6 +31,7 @@ from string import Template
 from typing import NamedTuple
 
 from ankigen.cards import DeckCards, Note
+from ankigen.media import image_size
 
 ANSWERS = ("key", "inline")
 LAYOUTS = ("sheet", "cards")
@@ -102,9 +103,10 @@ def render_sheet(deck: DeckCards, *, answers: str = "key", layout: str = "sheet"
     else:
         body = _sheet_body(deck, myths, answers)
         css = _template("sheet.css")
+    body, image_css = _self_contained(body, deck)
     return Template(_template("sheet.html")).substitute(
-        title=html.escape(deck.name), css=css.strip(), running_title=css_string(deck.name),
-        layout=layout, body=_self_contained(body, deck))
+        title=html.escape(deck.name), css=(css.strip() + "\n" + image_css).strip(),
+        running_title=css_string(deck.name), layout=layout, body=body)
 
 
 @cache
@@ -347,20 +349,37 @@ def _crop_marks() -> str:
 # -- making it self-contained -------------------------------------------------------------------------------------
 
 
-def _self_contained(body: str, deck: DeckCards) -> str:
-    """Embed images as data: URIs and turn links into text, so the file loads and leads nowhere else."""
-    return _unlink(_IMG_TAG.sub(lambda match: _embed_image(match.group(0), deck), body))
+def _self_contained(body: str, deck: DeckCards) -> tuple[str, str]:
+    """The body with images embedded and links turned into text, so the file loads and leads nowhere else,
+    and the CSS that carries the images.
 
+    Each image's data is in the file once, in a CSS rule, however many times the deck shows it: an
+    image drawn as the background of a box with its proportions, printed as it is shown.
+    """
+    classes: dict[str, str] = {}
+    rules: list[str] = []
 
-def _embed_image(tag: str, deck: DeckCards) -> str:
-    src = re.search(_ATTRIBUTE.format("src"), tag)
-    data = deck.media.get(html.unescape(src.group(1))) if src else None
-    if src is None or data is None:
-        # An image the deck doesn't carry is never loaded from disk: its description is printed instead.
+    def embed(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        src = re.search(_ATTRIBUTE.format("src"), tag)
+        name = html.unescape(src.group(1)) if src else ""
+        data = deck.media.get(name) if src else None
         alt = re.search(_ATTRIBUTE.format("alt"), tag)
-        return f'<span class="missing-image">[{alt.group(1) if alt else "image"}]</span>'
-    uri = media_uri(html.unescape(src.group(1)), data)
-    return f'{tag[:src.start()]} src="{uri}"{tag[src.end():]}'
+        if data is None:
+            # An image the deck doesn't carry is never loaded from disk: its description is printed instead.
+            return f'<span class="missing-image">[{alt.group(1) if alt else "image"}]</span>'
+        size = image_size(data)
+        if name not in classes:
+            classes[name] = f"media-{len(classes) + 1}"
+            ratio = f" aspect-ratio: {size[0]} / {size[1]}; width: {size[0]}px;" if size and all(size) else ""
+            rules.append(f'.{classes[name]} {{ background-image: url("{media_uri(name, data)}");{ratio} }}')
+        label = f' aria-label="{alt.group(1)}"' if alt else ""
+        sizes = [f"{what}: {int(found.group(1))}px" for what in ("width", "height")
+                 if (found := re.search(_ATTRIBUTE.format(what), tag)) and found.group(1).isdigit()]
+        style = f' style="{"; ".join(sizes)}"' if sizes else ""
+        return f'<span class="image {classes[name]}" role="img"{label}{style}></span>'
+
+    return _unlink(_IMG_TAG.sub(embed, body)), "\n".join(rules)
 
 
 def media_uri(name: str, data: bytes) -> str:

@@ -17,7 +17,7 @@ ALLOWED = {
     "cards": {"cloze", "render", "media", "notetypes", "tex", "sanitize"},
     "lint": {"cards", "cloze", "render"},
     "apkg": {"cards", "notetypes", "lockfile"},
-    "sheet": {"cards", "render", "cloze"},
+    "sheet": {"cards", "render", "cloze", "media"},
     "render": {"cloze", "sanitize", "tex"},
     "media": {"sanitize"},
     "errors": {"model"},
