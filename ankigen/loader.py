@@ -31,9 +31,10 @@ _DEPTH_HINT = f"a source needs only a few levels of lists and mappings; at most 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML = "tag:yaml.org,2002:"
 # Plain scalars the reader must tell apart; every other one is text to it, whatever it looks like.
+# A plain '=' or '<<' is text too ('tags: [=, <<]'): only a '<<' key means a merge, and
+# ``_Reader.mapping`` looks for that itself.
 _PLAIN_TAGS = {"": _YAML + "null", "~": _YAML + "null", "null": _YAML + "null", "Null": _YAML + "null",
-               "NULL": _YAML + "null", "<<": _YAML + "merge", "=": _YAML + "value",
-               "!": _YAML + "yaml", "&": _YAML + "yaml", "*": _YAML + "yaml"}
+               "NULL": _YAML + "null", "!": _YAML + "yaml", "&": _YAML + "yaml", "*": _YAML + "yaml"}
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -87,8 +88,13 @@ def load_source(path: Path, display_path: str | None = None) -> tuple[DeckSource
     return parse_source(data, shown, base_dir=str(path.parent))
 
 
-def parse_source(data: bytes, path: str, base_dir: str = "") -> tuple[DeckSource | None, list[Diagnostic]]:
-    """Parse source bytes (named ``path`` in messages) into a deck."""
+def parse_source(data: bytes, path: str, base_dir: str = "",
+                 texts: list[Text] | None = None) -> tuple[DeckSource | None, list[Diagnostic]]:
+    """Parse source bytes (named ``path`` in messages) into a deck.
+
+    ``texts``, when given, receives every text field read, even from a file with
+    errors, so that what they refer to (images) is checked in the same pass.
+    """
     text, problem = _decode(data, path)
     if problem is not None:
         return None, [problem]
@@ -117,6 +123,8 @@ def parse_source(data: bytes, path: str, base_dir: str = "") -> tuple[DeckSource
         return None, refused
     reader = _Reader(path, text)
     deck = reader.deck(root, base_dir)
+    if texts is not None:
+        texts.extend(reader.texts)
     return (deck if not reader.diagnostics else None), reader.diagnostics
 
 
@@ -166,6 +174,12 @@ def _yaml_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> Diagnostic:
             location = Location(path, location.line, indentation.index("\t") + 1)
         return error(location, "invalid YAML: a tab is used for indentation",
                      "indent with spaces; YAML does not allow tabs")
+    escape = _bad_escape(exc, lines)
+    if escape is not None:
+        return _escape_error(Location(path, escape[0] + 1, escape[1] + 1), lines[escape[0]][escape[1]:escape[1] + 2])
+    braces = _unquoted_braces(lines, [m.line for m in (mark, context) if m is not None])
+    if braces is not None:
+        return _braces_error(Location(path, braces[0] + 1, braces[1] + 1))
     if "quoted scalar" in (exc.context or "") and context is not None:
         return error(Location(path, context.line + 1, context.column + 1),
                      "invalid YAML: this quoted text is never closed", "end it with the quote it starts with")
@@ -179,6 +193,47 @@ def _yaml_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> Diagnostic:
     elif "undefined alias" in problem:
         hint = "aliases ('*name') are not supported: write the value out in full"
     return error(location, f"invalid YAML: {problem}", hint)
+
+
+def _bad_escape(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int] | None:
+    """Where the backslash is (0-based line and column) if the error is an escape YAML refuses in double quotes.
+
+    libyaml marks the backslash, PyYAML the character after it (or a bad hex digit): the
+    nearest backslash at or before the mark on its line is the one.
+    """
+    mark, problem = exc.problem_mark, exc.problem or ""
+    if mark is None or mark.line >= len(lines) or "quoted scalar" not in (exc.context or "") or \
+            not ("escape" in problem or "hex" in problem):
+        return None
+    line = lines[mark.line]
+    column = line.rfind("\\", 0, mark.column + 1)
+    return (mark.line, column) if column >= 0 else None
+
+
+def _escape_error(where: Location, escape: str) -> Diagnostic:
+    return error(where, f"invalid YAML: '{escape}' is not a valid escape in double-quoted text",
+                 "between double quotes '\\' starts an escape such as '\\n': put text with TeX or other "
+                 "backslashes in single quotes, or in a block scalar ('|' or '>'), where '\\' is kept as written")
+
+
+# A value that starts with '{{' (a cloze): YAML reads '{' as the start of a mapping.
+_BRACES_VALUE = re.compile(r"^[ \t]*(?:-[ \t]+)*(?:[\w.-]+:[ \t]+)?(\{\{)")
+
+
+def _unquoted_braces(lines: list[str], numbers: list[int]) -> tuple[int, int] | None:
+    """The 0-based line and column of an unquoted value starting with '{{' on one of these lines, if any."""
+    for number in numbers:
+        if 0 <= number < len(lines):
+            found = _BRACES_VALUE.search(lines[number])
+            if found is not None:
+                return number, found.start(1)
+    return None
+
+
+def _braces_error(where: Location) -> Diagnostic:
+    return error(where, "a value that starts with '{{' must be in quotes",
+                 "YAML reads an unquoted '{' as the start of a mapping: put the whole value in quotes, "
+                 "such as text: \"{{pre-trained}} models help\"")
 
 
 # Spaces YAML does not take as spaces (a no-break space reads as part of a word).
@@ -218,10 +273,14 @@ def _refuse_aliases_and_depth(root: yaml.Node, text: str, path: str) -> list[Dia
                 stack.extend(((value, depth + 1), (key, depth + 1)))
     if not has_alias:
         return []
-    return [error(Location(path, mark.line + 1, mark.column + 1),
-                  f"YAML alias '*{event.anchor}' is not supported", "write the value out in full")
-            for event in yaml.parse(text, Loader=_Loader)
-            if isinstance(event, yaml.AliasEvent) and (mark := event.start_mark) is not None]
+    aliases = [event for event in yaml.parse(text, Loader=_Loader) if isinstance(event, yaml.AliasEvent)]
+    first, mark = aliases[0], aliases[0].start_mark
+    where = Location(path, mark.line + 1, mark.column + 1) if mark is not None else Location(path, 1, 1)
+    if len(aliases) == 1:
+        return [error(where, f"YAML alias '*{first.anchor}' is not supported", "write the value out in full")]
+    # one line for the file, not one per alias: a file of them would bury every other message
+    return [error(where, f"YAML aliases are not supported: this file has {len(aliases)}, the first is "
+                  f"'*{first.anchor}'", "write each value out in full")]
 
 
 def _may_hold_anchors(text: str) -> bool:
@@ -295,6 +354,7 @@ class _Reader:
     source_text: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     claims: dict[tuple[int, str], Location] = field(default_factory=dict)  # (scope, key): where first used
+    texts: list[Text] = field(default_factory=list)  # every text field read, in order
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -329,7 +389,8 @@ class _Reader:
         first_seen: dict[str, yaml.Node] = {}
         suggested: set[str] = set()  # a typo already reported as "did you mean": not also "missing"
         for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _YAML + "merge":
+            if isinstance(key_node, yaml.ScalarNode) and (key_node.tag == _YAML + "merge" or (
+                    key_node.value == "<<" and not key_node.style and key_node.tag == _STR_TAG)):
                 self.error(key_node, "YAML merge keys ('<<') are not supported", "write the keys out in full")
                 suggested.update(allowed)  # whatever it meant to bring in is not reported missing too
                 continue
@@ -369,9 +430,16 @@ class _Reader:
         if not self.admit(node):
             return None
         if not isinstance(node, yaml.ScalarNode):
-            self.error(node, f"{what} must be text, not {_kind(node)}", hint)
+            if isinstance(node, yaml.MappingNode) and self.source_text.startswith("{{", node.start_mark.index):
+                self.diagnostics.append(_braces_error(self.location(node)))
+            else:
+                self.error(node, f"{what} must be text, not {_kind(node)}", hint)
             return None
         value = str(node.value)
+        if node.tag == _YAML + "null" and value:  # a plain 'null' or '~': YAML's word for nothing
+            self.error(node, f"{what} is empty: YAML reads a plain '{value}' as nothing",
+                       f"if '{value}' is meant as text, put it in quotes: \"{value}\"")
+            return None
         if node.tag == _YAML + "null" or not value or value.isspace():
             self.error(node, f"{what} is empty", hint)
             return None
@@ -398,6 +466,11 @@ class _Reader:
             self.error(node, f"{what} is {len(value)} characters long; the limit is {MAX_TEXT_CHARACTERS}",
                        "a card is read in seconds: split the text into several myths or items")
             return None
+        text = self._text(node, value)
+        self.texts.append(text)
+        return text
+
+    def _text(self, node: yaml.Node, value: str) -> Text:
         mark, end, source = node.start_mark, node.end_mark.index, self.source_text
         start = mark.index
         if "\n" not in value:  # on one line, as written or in quotes: each character is a column
