@@ -100,6 +100,20 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
     return deck, images.problems + problems
 
 
+def image_problems(texts: list[Text], base_dir: str) -> list[Diagnostic]:
+    """What is wrong with the images these texts show, for a source too broken to derive notes from.
+
+    Its other mistakes are reported in the same run, as the README promises, not one after the other.
+    """
+    images = ImageFolder(base_dir)
+    for text in texts:
+        try:
+            render_markdown(text.source, images.image_src(text))
+        except MarkupError:  # the text's own mistake, reported with the notes once the source loads
+            continue
+    return images.problems
+
+
 def _checked(render: Callable[[str, ImageSrc], str], text: Text, images: ImageFolder,
              problems: list[Diagnostic]) -> str:
     """``text`` rendered by ``render``; what the sanitiser removed and TeX cards must not carry go to ``problems``."""

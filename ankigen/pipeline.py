@@ -32,7 +32,7 @@ from ankigen.digests import FileDigests
 from ankigen.errors import Diagnostic, error
 from ankigen.loader import MAX_SOURCE_BYTES, load_source, parse_source
 from ankigen.lockfile import DeckState, DeckSummary, Lock, NoteState, read_lock, write_lock
-from ankigen.model import DeckSource, Location
+from ankigen.model import DeckSource, Location, Text
 from ankigen.notetypes import notetypes_fingerprint
 from ankigen.parallel import run_jobs, worker_count
 
@@ -151,15 +151,16 @@ def load_decks(paths: Sequence[str], lint: bool = True) -> tuple[list[_Loaded], 
 
 def _load_deck(file: _SourceFile, full_lint: bool) -> tuple[DeckSource | None, DeckCards | None, list[Diagnostic]]:
     """Parse, validate and derive one source; ``full_lint`` adds the card-quality rules to the identity one."""
-    from ankigen.cards import derive_deck
+    from ankigen.cards import derive_deck, image_problems
     from ankigen.lint import identity_warnings, lint_deck
 
+    texts: list[Text] = []
     if file.raw is None:  # unreadable or too large, as the loader will say
         source, diagnostics = load_source(file.path, file.shown)
     else:
-        source, diagnostics = parse_source(file.raw, file.shown, base_dir=str(file.path.parent))
-    if source is None:
-        return None, None, diagnostics
+        source, diagnostics = parse_source(file.raw, file.shown, base_dir=str(file.path.parent), texts=texts)
+    if source is None:  # its images are checked all the same: every mistake of a file in one run
+        return None, None, diagnostics + image_problems(texts, str(file.path.parent))
     deck, problems = derive_deck(source)
     diagnostics += problems + (lint_deck(source, deck) if full_lint else identity_warnings(source))
     return source, deck, diagnostics
