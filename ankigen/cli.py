@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -50,7 +51,10 @@ def cli() -> None:
               help="Study sheet layout: a sheet to read, or flashcards to cut out (duplex printing).")
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing; exit 1 and name the decks that are out of date with their sources.")
-def build(paths: tuple[str, ...], output: Path, formats: str, answers: str, layout: str, check_only: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Name every added, changed and removed note, with the line it is written on.")
+def build(paths: tuple[str, ...], output: Path, formats: str, answers: str, layout: str, check_only: bool,
+          verbose: bool) -> None:
     """Build decks from sources (default: every .yaml under cards/).
 
     Writes DIR/<id>.apkg (import it into Anki) and DIR/<id>.html (print it),
@@ -62,6 +66,7 @@ def build(paths: tuple[str, ...], output: Path, formats: str, answers: str, layo
       ankigen build
       ankigen build cards/deep-learning-myths.yaml -o out --format apkg
       ankigen build --check      # in CI: fail when decks/ is stale
+      ankigen build -v           # name each added, changed and removed note
     """
     from ankigen.pipeline import FORMATS, BuildOptions
 
@@ -70,7 +75,24 @@ def build(paths: tuple[str, ...], output: Path, formats: str, answers: str, layo
     if unknown or not chosen:
         raise click.BadParameter(f"choose from {', '.join(FORMATS)}", param_hint="--format")
     options = BuildOptions(formats=tuple(f for f in FORMATS if f in chosen), answers=answers, layout=layout)
-    _run(lambda: _build(list(paths), output, options, check_only))
+    _run(lambda: _build(list(paths), output, options, check_only, verbose, _build_command(paths, output, options)))
+
+
+def _build_command(paths: tuple[str, ...], output: Path, options: BuildOptions) -> str:
+    """The `ankigen build` that writes what `build --check` with these arguments compares against."""
+    from ankigen.pipeline import BuildOptions
+
+    words = ["ankigen", "build", *paths]
+    if output != Path("decks"):
+        words += ["-o", output.as_posix()]
+    default = BuildOptions()
+    if options.formats != default.formats:
+        words += ["--format", ",".join(options.formats)]
+    if options.answers != default.answers:
+        words += ["--answers", options.answers]
+    if options.layout != default.layout:
+        words += ["--layout", options.layout]
+    return " ".join(shlex.quote(word) for word in words)
 
 
 @cli.command()
@@ -129,10 +151,16 @@ def _check(paths: list[str], strict: bool) -> int:
         return EXIT_SOURCE_ERRORS
     for report in outcome.reports:
         click.echo(f"{report.key}: ok ({_counts(report)})")
+    notes = sum(report.myth_notes + report.cloze_notes for report in outcome.reports)
+    cards = sum(report.myth_cards + report.cloze_cards for report in outcome.reports)
+    warnings = _plural(len(outcome.warnings), "warning") if outcome.warnings else "no warnings"
+    click.echo(f"checked {_plural(outcome.sources, 'source')}: {_plural(len(outcome.reports), 'deck')}, "
+               f"{_plural(notes, 'note')}, {_plural(cards, 'card')}; {warnings}")
     return EXIT_OK
 
 
-def _build(paths: list[str], output: Path, options: BuildOptions, check_only: bool) -> int:
+def _build(paths: list[str], output: Path, options: BuildOptions, check_only: bool, verbose: bool = False,
+           command: str = "ankigen build") -> int:
     from ankigen.pipeline import build as build_decks
     from ankigen.pipeline import display_path
 
@@ -154,19 +182,35 @@ def _build(paths: list[str], output: Path, options: BuildOptions, check_only: bo
                 click.echo(f"{report.key}: stale ({names} would change; {summary})")
             else:
                 click.echo(f"{report.key}: up to date")
+            if verbose:
+                _echo_changed_notes(report)
             continue
         where = ", ".join(display_path(p) for p in report.outputs)
         verb = "wrote" if report.written else "unchanged"
         click.echo(f"{report.key}: {_counts(report)}; {summary}; {verb} {where}")
+        if verbose:
+            _echo_changed_notes(report)
         if changes.removed:
             click.echo(f"  removed notes are shipped once more tagged 'ankigen::removed': in Anki, "
                        f"search 'tag:ankigen::removed' and delete them ({', '.join(changes.removed)})")
     if check_only and (stale or outcome.lock_written):
         if outcome.lock_written and not stale:
             click.echo(f"{display_path(output)}/ankigen.lock is stale")
-        click.echo("error: decks are out of date with their sources; run 'ankigen build' and commit", err=True)
+        click.echo(f"error: decks are out of date with their sources; run this and commit the result: {command}",
+                   err=True)
         return EXIT_SOURCE_ERRORS
     return EXIT_OK
+
+
+def _echo_changed_notes(report: DeckReport) -> None:
+    """One line per added, changed and removed note, located like a diagnostic so editors can jump to it."""
+    changes = report.changes
+    for verb, keys in (("added", changes.added), ("changed", changes.changed)):
+        for key in keys:
+            at = report.where[key]
+            click.echo(f"  {at.path}:{at.line}:{at.column}: {verb} '{key}'")
+    for key in changes.removed:  # no longer in the source: its file, without a line
+        click.echo(f"  {report.source_path}: removed '{key}'")
 
 
 class _Progress:
@@ -194,8 +238,12 @@ class _Progress:
 
 
 def _counts(report: DeckReport) -> str:
-    return (f"{report.myth_notes} myth notes ({report.myth_cards} cards), "
-            f"{report.cloze_notes} cloze notes ({report.cloze_cards} cards)")
+    return (f"{_plural(report.myth_notes, 'myth note')} ({_plural(report.myth_cards, 'card')}), "
+            f"{_plural(report.cloze_notes, 'cloze note')} ({_plural(report.cloze_cards, 'card')})")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic], strict: bool) -> None:

@@ -542,7 +542,8 @@ class _Reader:
         if name is None or key is None:
             return None
         return DeckSource(key=key, name=name, description=description, citation=citation, tags=tags,
-                          myths=tuple(myths), path=self.path, location=self.location(root), base_dir=base_dir)
+                          myths=tuple(myths), path=self.path, location=self.location(root), base_dir=base_dir,
+                          key_location=self.location(entries["id"]) if "id" in entries else None)
 
     def citation(self, node: yaml.Node) -> Citation | None:
         entries = self.mapping(node, "'source'", _CITATION_KEYS, ("title",))

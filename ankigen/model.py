@@ -131,3 +131,4 @@ class DeckSource:
     path: str
     location: Location = field(compare=False)
     base_dir: str = ""
+    key_location: Location | None = field(default=None, compare=False)  # its 'id:' value; None: from the file name

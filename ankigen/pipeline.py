@@ -78,6 +78,9 @@ class DeckReport:
     outputs: tuple[Path, ...]
     written: tuple[Path, ...]  # the outputs this run (re)wrote, or would write under --check
     changes: Changes
+    # where each added and changed note is written (for `build -v`), and the source removed notes were in
+    where: dict[str, Location] = field(default_factory=dict)
+    source_path: str = ""
 
 
 @dataclass
@@ -85,6 +88,7 @@ class Outcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     reports: list[DeckReport] = field(default_factory=list)
     lock_written: bool = False
+    sources: int = 0  # how many source files were read (for `check`'s count)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -136,7 +140,11 @@ class _Loaded:
 
 def load_decks(paths: Sequence[str], lint: bool = True) -> tuple[list[_Loaded], list[Diagnostic]]:
     """Load, validate and derive every source; the decks are usable only if there are no errors."""
-    files, diagnostics = discover_sources(paths)
+    return _load_decks(discover_sources(paths), lint)
+
+
+def _load_decks(found: tuple[list[Path], list[Diagnostic]], lint: bool) -> tuple[list[_Loaded], list[Diagnostic]]:
+    files, diagnostics = found
     loaded: list[_Loaded] = []
     for path in files:
         file = _SourceFile(path, display_path(path), _read_source(path))
@@ -176,25 +184,28 @@ class _DeckId:
 
     @staticmethod
     def of(source: DeckSource) -> _DeckId:
-        return _DeckId(source.key, source.path, source.location)
+        """The deck's id, located at its 'id:' line (or the file's start, for an id taken from the file name)."""
+        return _DeckId(source.key, source.path, source.key_location or source.location)
 
 
 def _duplicate_decks(decks: Iterable[_DeckId]) -> list[Diagnostic]:
-    first: dict[str, str] = {}
+    first: dict[str, Location] = {}
     problems = []
     for deck in decks:
         if deck.key in first:
-            problems.append(error(deck.location, f"deck id '{deck.key}' is already used by {first[deck.key]}",
+            other = first[deck.key]
+            problems.append(error(deck.location, f"deck id '{deck.key}' is already used by {other.path}:{other.line}",
                                   "give this deck its own 'id:'"))
         else:
-            first[deck.key] = deck.path
+            first[deck.key] = deck.location
     return problems
 
 
 def check(paths: Sequence[str]) -> Outcome:
     """Validate sources without writing anything."""
-    loaded, diagnostics = load_decks(paths)
-    outcome = Outcome(diagnostics)
+    found = discover_sources(paths)
+    loaded, diagnostics = _load_decks(found, lint=True)
+    outcome = Outcome(diagnostics, sources=len(found[0]))
     if not outcome.errors:
         outcome.reports = [_report(item.deck, (), (), Changes(unchanged=len(item.deck.notes))) for item in loaded]
     return outcome
@@ -469,8 +480,10 @@ def _removed_states(previous: DeckState | None, states: dict[str, NoteState], ch
 def _report(deck: DeckCards, outputs: tuple[Path, ...], written: tuple[Path, ...], changes: Changes) -> DeckReport:
     myth_notes = [n for n in deck.notes if not n.is_cloze]
     cloze_notes = [n for n in deck.notes if n.is_cloze]
+    named = set(changes.added) | set(changes.changed)
+    where = {note.key: note.location for note in deck.notes if note.key in named}
     return DeckReport(deck.key, deck.name, len(myth_notes), len(cloze_notes), _cards(myth_notes), _cards(cloze_notes),
-                      outputs, written, changes)
+                      outputs, written, changes, where, deck.source_path)
 
 
 def _cards(notes: list[Note]) -> int:

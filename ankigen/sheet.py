@@ -104,12 +104,18 @@ def render_sheet(deck: DeckCards, *, answers: str = "key", layout: str = "sheet"
         body = _sheet_body(deck, myths, answers)
         css = _template("sheet.css")
     body, image_css = _self_contained(body, deck)
+    title = readable_name(deck.name)
     return Template(_template("sheet.html")).substitute(
-        title=html.escape(deck.name), css=(css.strip() + "\n" + image_css).strip(),
-        running_title=css_string(deck.name), layout=layout, body=body)
+        title=html.escape(title), css=(css.strip() + "\n" + image_css).strip(),
+        running_title=css_string(title), layout=layout, body=body)
 
 
 @cache
+def readable_name(deck_name: str) -> str:
+    """A deck name for people: Anki's subdeck separator '::' shown as ' › ' ("Statistics › Everyday Myths")."""
+    return " \u203a ".join(part.strip() for part in deck_name.split("::"))
+
+
 def _template(name: str) -> str:
     return resources.files("ankigen").joinpath("templates", name).read_text("utf-8")
 
@@ -170,7 +176,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _deck_header(deck: DeckCards, how: str) -> str:
-    lines = ['<header class="deck">', f"<h1>{html.escape(deck.name)}</h1>"]
+    lines = ['<header class="deck">', f"<h1>{html.escape(readable_name(deck.name))}</h1>"]
     if deck.description_html:
         lines.append(f'<div class="description">{deck.description_html}</div>')
     if deck.citation_html:
@@ -303,7 +309,7 @@ def _fit(*blocks: tuple[str, float]) -> str:
 def _cards_body(deck: DeckCards, myths: list[MythGroup]) -> str:
     cards = flashcards(myths)
     sheets = (len(cards) + CARDS_PER_PAGE - 1) // CARDS_PER_PAGE
-    name = html.escape(deck.name)
+    name = html.escape(readable_name(deck.name))
     parts = ["<main>", '<div class="howto">', f"<h1>{name}: flashcards</h1>",
              f"<p>{_count(len(cards), 'card')} on {_count(sheets, 'sheet')}. Print double-sided at actual size (100%), "
              "flipping on the long edge: each back lands behind its front. Cut along the crop marks.</p>", "</div>"]

@@ -120,7 +120,7 @@ def test_a_new_source_taking_an_unchanged_decks_id_is_an_error(tmp_path: Path) -
     built = _files(out)
     (sources / "deck9.yaml").write_text(_source("deck0"), "utf-8")
     output = _build(sources, out, code=1)
-    assert "deck9.yaml:1:1: error: deck id 'deck0' is already used by" in output
+    assert "deck9.yaml:2:5: error: deck id 'deck0' is already used by" in output
     assert _files(out) == built
 
 
