@@ -192,7 +192,7 @@ def _build(paths: list[str], output: Path, options: BuildOptions, check_only: bo
             _echo_changed_notes(report)
         if changes.removed:
             click.echo(f"  removed notes are shipped once more tagged 'ankigen::removed': in Anki, "
-                       f"search 'tag:ankigen::removed' and delete them ({', '.join(changes.removed)})")
+                       f"search 'tag:ankigen::removed' and delete them ({', '.join(sorted(changes.removed))})")
     if check_only and (stale or outcome.lock_written):
         if outcome.lock_written and not stale:
             click.echo(f"{display_path(output)}/ankigen.lock is stale")
@@ -209,7 +209,7 @@ def _echo_changed_notes(report: DeckReport) -> None:
         for key in keys:
             at = report.where[key]
             click.echo(f"  {at.path}:{at.line}:{at.column}: {verb} '{key}'")
-    for key in changes.removed:  # no longer in the source: its file, without a line
+    for key in sorted(changes.removed):  # no longer in the source: its file, without a line
         click.echo(f"  {report.source_path}: removed '{key}'")
 
 
