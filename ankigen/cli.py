@@ -142,6 +142,28 @@ def watch(paths: tuple[str, ...], output: Path, interval: float) -> None:
     _run(watch_forever)
 
 
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the source format, for editors that complete keys and flag mistakes.
+
+    Save it next to your sources and name it in the first line of each source
+    (the README's "Editor support" says more).
+
+    \b
+    Example:
+      ankigen schema > cards/ankigen.schema.json
+      # and as the first line of cards/my-deck.yaml:
+      # yaml-language-server: $schema=ankigen.schema.json
+    """
+    def print_schema() -> int:
+        from ankigen.pipeline import json_schema
+
+        click.echo(json_schema(), nl=False)
+        return EXIT_OK
+
+    _run(print_schema)
+
+
 def _check(paths: list[str], strict: bool) -> int:
     from ankigen.pipeline import check as check_sources
 

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
@@ -63,13 +64,24 @@ _SCALAR_TAGS = frozenset(_YAML + t for t in ("str", "int", "float", "bool", "nul
 _COLLECTION_TAGS = frozenset((_YAML + "seq", _YAML + "map"))
 _BOM = "\ufeff"
 
+# The format's keys, each table with the keys it requires: ankigen/schema/ankigen.schema.json
+# (`ankigen schema`) says the same for editors, and tests/test_schema.py keeps the two in step.
 _DECK_KEYS = ("deck", "id", "description", "source", "tags", "myths")
+_DECK_REQUIRED = ("deck", "myths")
 _CITATION_KEYS = ("title", "author", "date", "url")
+_CITATION_REQUIRED = ("title",)
 _MYTH_KEYS = ("id", "myth", "fact", "tags", "techniques", "limitations")
+_MYTH_REQUIRED = ("myth", "fact")
 _ITEM_KEYS = ("name", "id", "text")
+_ITEM_REQUIRED = ("name", "text")
 
 T = TypeVar("T")
 _MYTHS = object()  # the scope of myth ids (item ids are scoped by their myth's node)
+
+
+def json_schema() -> str:
+    """The JSON Schema of the source format, for editors (package data; it follows the key tables above)."""
+    return resources.files("ankigen").joinpath("schema", "ankigen.schema.json").read_text("utf-8")
 
 
 def load_source(path: Path, display_path: str | None = None) -> tuple[DeckSource | None, list[Diagnostic]]:
@@ -517,7 +529,7 @@ class _Reader:
     # -- the format ---------------------------------------------------------------
 
     def deck(self, root: yaml.Node, base_dir: str) -> DeckSource | None:
-        entries = self.mapping(root, "the deck", _DECK_KEYS, ("deck", "myths"))
+        entries = self.mapping(root, "the deck", _DECK_KEYS, _DECK_REQUIRED)
         if entries is None:
             return None
         name = self.scalar(entries["deck"], "'deck'", "write the deck's name, such as 'deck: Deep Learning Myths'") \
@@ -546,7 +558,7 @@ class _Reader:
                           key_location=self.location(entries["id"]) if "id" in entries else None)
 
     def citation(self, node: yaml.Node) -> Citation | None:
-        entries = self.mapping(node, "'source'", _CITATION_KEYS, ("title",))
+        entries = self.mapping(node, "'source'", _CITATION_KEYS, _CITATION_REQUIRED)
         if entries is None:
             return None
         values = {key: self.scalar(value, f"'source.{key}'", f"write the {key} as text")
@@ -556,7 +568,7 @@ class _Reader:
         return Citation(**{key: value or "" for key, value in values.items()})
 
     def myth(self, node: yaml.Node) -> Myth | None:
-        entries = self.mapping(node, "a myth", _MYTH_KEYS, ("myth", "fact"))
+        entries = self.mapping(node, "a myth", _MYTH_KEYS, _MYTH_REQUIRED)
         if entries is None:
             return None
         where = self.location(node)
@@ -582,7 +594,7 @@ class _Reader:
         return self.sequence(node, f"'{kind}s'", lambda child: self.item(child, kind, myth))
 
     def item(self, node: yaml.Node, kind: ItemKind, myth: yaml.Node) -> Item | None:
-        entries = self.mapping(node, f"a {kind}", _ITEM_KEYS, ("name", "text"))
+        entries = self.mapping(node, f"a {kind}", _ITEM_KEYS, _ITEM_REQUIRED)
         if entries is None:
             return None
         where = self.location(node)

@@ -31,6 +31,7 @@ from ankigen.atomic import remove_stale_temps, stage_bytes, write_bytes_atomic
 from ankigen.digests import FileDigests
 from ankigen.errors import Diagnostic, error
 from ankigen.loader import MAX_SOURCE_BYTES, load_source, parse_source
+from ankigen.loader import json_schema as json_schema  # for `ankigen schema`: the CLI reaches stages through here
 from ankigen.lockfile import DeckState, DeckSummary, Lock, NoteState, read_lock, write_lock
 from ankigen.model import DeckSource, Location, Text
 from ankigen.notetypes import notetypes_fingerprint
