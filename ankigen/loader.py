@@ -245,7 +245,7 @@ def _unquoted_braces(lines: list[str], numbers: list[int]) -> tuple[int, int] | 
 def _braces_error(where: Location) -> Diagnostic:
     return error(where, "a value that starts with '{{' must be in quotes",
                  "YAML reads an unquoted '{' as the start of a mapping: put the whole value in quotes, "
-                 "such as text: \"{{pre-trained}} models help\"")
+                 "such as text: '{{pre-trained}} models help'")
 
 
 # Spaces YAML does not take as spaces (a no-break space reads as part of a word).

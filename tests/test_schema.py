@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -149,33 +148,38 @@ def test_the_readme_example_is_valid() -> None:
     assert schema_errors(as_editor_reads(example)) == []
 
 
-def _corpus() -> list[Path]:
-    return sorted(CASES.glob("*.yaml"))
+def _editor_documents() -> list[tuple[str, bytes, Any]]:
+    """The cases of tests/cases an editor would hand to the schema, with the JSON value it would validate.
+
+    Left out: files that are not YAML to an editor (not UTF-8, syntax errors, several
+    documents) or not JSON (aliases, custom tags, complex or duplicate keys).
+    """
+    documents = []
+    for path in sorted(CASES.glob("*.yaml")):
+        data = read_case(path).data
+        try:
+            documents.append((path.name, data, as_editor_reads(data.decode("utf-8").removeprefix("\ufeff"))))
+        except (UnicodeDecodeError, yaml.YAMLError, NotJson, RecursionError):
+            continue
+    return documents
 
 
-@pytest.mark.parametrize("path", _corpus(), ids=lambda path: path.name)
-def test_the_schema_refuses_a_case_exactly_when_the_loader_refuses_its_keys_or_types(path: Path) -> None:
-    case = read_case(path)
-    try:
-        text = case.data.decode("utf-8").removeprefix("\ufeff")
-        instance = as_editor_reads(text)
-    except (UnicodeDecodeError, yaml.YAMLError, NotJson, RecursionError) as exc:
-        pytest.skip(f"not a JSON document to an editor: {exc}")
-    _, diagnostics = loader.parse_source(case.data, case.shown_path)
+DOCUMENTS = _editor_documents()
+
+
+@pytest.mark.parametrize(("name", "data", "instance"), DOCUMENTS, ids=[name for name, _, _ in DOCUMENTS])
+def test_the_schema_refuses_a_case_exactly_when_the_loader_refuses_its_keys_or_types(name: str, data: bytes,
+                                                                                      instance: Any) -> None:
+    _, diagnostics = loader.parse_source(data, f"cases/{name}")
     refused = [d.message for d in diagnostics if d.severity == "error" and KEY_OR_TYPE.search(d.message)]
     assert bool(schema_errors(instance)) == bool(refused), (schema_errors(instance), refused)
 
 
 def test_the_agreement_covers_both_ways() -> None:
-    """The corpus holds sources both refuse for their keys or types, and sources both let through."""
-    outcomes = []
-    for path in _corpus():
-        try:
-            instance = as_editor_reads(read_case(path).data.decode("utf-8").removeprefix("\ufeff"))
-        except (UnicodeDecodeError, yaml.YAMLError, NotJson, RecursionError):
-            continue
-        outcomes.append(bool(schema_errors(instance)))
-    assert outcomes.count(True) >= 20 and outcomes.count(False) >= 20
+    """Most cases are compared, among them sources both refuse for their keys or types and sources both let through."""
+    verdicts = [bool(schema_errors(instance)) for _, _, instance in DOCUMENTS]
+    assert len(DOCUMENTS) >= 0.75 * len(list(CASES.glob("*.yaml")))
+    assert verdicts.count(True) >= 20 and verdicts.count(False) >= 20
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
