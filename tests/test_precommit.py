@@ -1,23 +1,24 @@
 """The pre-commit hooks (.pre-commit-hooks.yaml) a deck repository uses, and the README's config for them.
 
-pre-commit itself is not a test dependency, and running a hook the way it does
-means cloning this repository and pip-installing ankigen into a fresh
-environment (network). So: the hooks file has the shape pre-commit's manifest
-schema requires (checked with pre-commit's own loader when it is installed),
-each entry is the installed console script with arguments the CLI accepts,
-and each hook, run as its entry says in a deck repository, passes a good one
-and fails a broken one. With pre-commit installed, the last test runs the
-hooks through `pre-commit try-repo`, as a user would.
+The hooks file has the shape pre-commit's manifest schema requires (checked
+with pre-commit's own loader too), each entry is the installed console script
+with arguments the CLI accepts, and each hook, run as its entry says in a deck
+repository, passes a good one and fails a broken one. The last test runs the
+hooks through `pre-commit try-repo`, as a user would: pre-commit clones this
+repository and pip-installs ankigen into a fresh environment, which needs the
+network (as installing the test extra did).
 """
 
 from __future__ import annotations
 
 import configparser
+import importlib.util
 import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ def test_the_hooks_file_has_the_shape_pre_commit_requires() -> None:
 
 
 def test_the_hooks_file_loads_with_pre_commits_own_schema() -> None:
-    clientlib = pytest.importorskip("pre_commit.clientlib", reason="pre-commit is not installed (the dev extra has it)")
+    clientlib = pytest.importorskip("pre_commit.clientlib", reason="pre-commit is not installed (the test extra)")
     assert [hook["id"] for hook in clientlib.load_manifest(str(HOOKS_FILE))] == [hook["id"] for hook in HOOKS]
 
 
@@ -115,8 +116,8 @@ def test_the_readme_config_uses_these_hooks(tmp_path: Path) -> None:
     assert clientlib.load_config(str(tmp_path / ".pre-commit-config.yaml"))["repos"][0]["hooks"] == repo["hooks"]
 
 
-@pytest.mark.skipif(shutil.which("pre-commit") is None, reason="pre-commit is not installed (the dev extra has it); "
-                    "this test also needs the network, to install ankigen's dependencies into the hook environment")
+@pytest.mark.skipif(importlib.util.find_spec("pre_commit") is None,
+                    reason="pre-commit is not installed (the test extra)")
 def test_pre_commit_runs_the_hooks_from_this_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repository = _deck_repository(tmp_path / "decks-repo")
     monkeypatch.chdir(repository)
@@ -125,8 +126,8 @@ def test_pre_commit_runs_the_hooks_from_this_repository(tmp_path: Path, monkeypa
            "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
     for command in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "decks"]):
         subprocess.run(command, cwd=repository, check=True, env=env)
-    done = subprocess.run(["pre-commit", "try-repo", str(REPO), "--all-files"], cwd=repository, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "--all-files"],
+                          cwd=repository, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"ankigen check --strict\.+Passed", done.stdout)
     assert re.search(r"ankigen build --check\.+Passed", done.stdout)
