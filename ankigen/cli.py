@@ -226,11 +226,15 @@ def _build(paths: list[str], output: Path, options: BuildOptions, check_only: bo
 
 def _echo_changed_notes(report: DeckReport) -> None:
     """One line per added, changed and removed note, located like a diagnostic so editors can jump to it."""
+    from ankigen.pipeline import note_locations
+
     changes = report.changes
+    where = note_locations(report.source_path) if changes.added or changes.changed else {}
     for verb, keys in (("added", changes.added), ("changed", changes.changed)):
         for key in keys:
-            at = report.where[key]
-            click.echo(f"  {at.path}:{at.line}:{at.column}: {verb} '{key}'")
+            at = where.get(key)
+            shown = f"{at.path}:{at.line}:{at.column}" if at else report.source_path
+            click.echo(f"  {shown}: {verb} '{key}'")
     for key in sorted(changes.removed):  # no longer in the source: its file, without a line
         click.echo(f"  {report.source_path}: removed '{key}'")
 

@@ -79,9 +79,7 @@ class DeckReport:
     outputs: tuple[Path, ...]
     written: tuple[Path, ...]  # the outputs this run (re)wrote, or would write under --check
     changes: Changes
-    # where each added and changed note is written (for `build -v`), and the source removed notes were in
-    where: dict[str, Location] = field(default_factory=dict)
-    source_path: str = ""
+    source_path: str = ""  # the source as messages show it (for `build -v`: see note_locations)
 
 
 @dataclass
@@ -200,6 +198,21 @@ def _duplicate_decks(decks: Iterable[_DeckId]) -> list[Diagnostic]:
         else:
             first[deck.key] = deck.location
     return problems
+
+
+def note_locations(source_path: str) -> dict[str, Location]:
+    """Where each note of a source is written, by its key, as it reads now (for `build -v`).
+
+    Read again only when asked, so a build does not carry a location per note
+    from its worker processes for the few it names.
+    """
+    from ankigen.cards import derive_deck
+
+    source, _ = load_source(Path(source_path), source_path)
+    if source is None:
+        return {}
+    deck, _ = derive_deck(source)
+    return {note.key: note.location for note in deck.notes}
 
 
 def check(paths: Sequence[str]) -> Outcome:
@@ -481,10 +494,8 @@ def _removed_states(previous: DeckState | None, states: dict[str, NoteState], ch
 def _report(deck: DeckCards, outputs: tuple[Path, ...], written: tuple[Path, ...], changes: Changes) -> DeckReport:
     myth_notes = [n for n in deck.notes if not n.is_cloze]
     cloze_notes = [n for n in deck.notes if n.is_cloze]
-    named = set(changes.added) | set(changes.changed)
-    where = {note.key: note.location for note in deck.notes if note.key in named}
     return DeckReport(deck.key, deck.name, len(myth_notes), len(cloze_notes), _cards(myth_notes), _cards(cloze_notes),
-                      outputs, written, changes, where, deck.source_path)
+                      outputs, written, changes, deck.source_path)
 
 
 def _cards(notes: list[Note]) -> int:
