@@ -182,7 +182,7 @@ def test_the_agreement_covers_both_ways() -> None:
     assert verdicts.count(True) >= 20 and verdicts.count(False) >= 20
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=near_valid_decks(), flow=st.booleans())
 def test_the_schema_and_the_loader_agree_on_random_decks(document: Any, flow: bool) -> None:
     """Decks of the right shape with now and then a key dropped, renamed or given any value (tests/test_fuzz.py)."""
