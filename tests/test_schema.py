@@ -34,7 +34,7 @@ VALIDATOR = jsonschema.Draft7Validator(SCHEMA)
 KEY_OR_TYPE = re.compile(
     r"unknown key|is missing the required key|must be a mapping|must be text|must be a list|is empty|"
     r"is not a valid id|a key in .* must be plain text|merge keys|a value that starts with '\{\{'|the file is empty|"
-    r"nested too deeply")
+    r"nested too deeply|characters long; the limit is")
 
 # YAML 1.2 core schema, as yaml-language-server resolves plain scalars
 _NULL = re.compile(r"(?:null|Null|NULL|~|)\Z")
@@ -119,6 +119,15 @@ def test_each_mapping_has_the_loaders_keys_and_required_keys(where: tuple[str, .
     assert sorted(part["properties"]) == sorted(keys)
     assert sorted(part["required"]) == sorted(required)
     assert part["additionalProperties"] is False and part["type"] == "object"
+
+
+def test_the_markdown_fields_have_the_loaders_length_limit() -> None:
+    markdown = SCHEMA["definitions"]["markdown"]
+    assert markdown["maxLength"] == loader.MAX_TEXT_CHARACTERS
+    assert f"at most {loader.MAX_TEXT_CHARACTERS:,} characters" in markdown["description"]
+    fields = {"/".join(path) for path, part in _parts(SCHEMA, ()) if part.get("$ref") == "#/definitions/markdown"}
+    assert fields == {"properties/description", "definitions/myth/properties/myth", "definitions/myth/properties/fact",
+                      "definitions/item/properties/name", "definitions/item/properties/text"}
 
 
 def test_every_mapping_of_the_schema_is_one_the_loader_reads() -> None:
