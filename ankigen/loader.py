@@ -413,6 +413,12 @@ class _Reader:
             self.error(node, f"{what} '{value}' is not a valid id",
                        "use letters, digits, '-', '_' and '.', starting with a letter or digit")
             return None
+        if value is not None and ids.KEY_JOINER in value:
+            fixed = value.replace(ids.KEY_JOINER, "-")
+            self.error(node, f"{what} '{value}' contains '{ids.KEY_JOINER}', which ankigen uses to join ids into a "
+                       "note's identity (it could make the identity of another note)",
+                       f"write '{fixed}' instead; to keep the notes' reviews, also add 'was: {value}' beside it")
+            return None
         return value
 
     def tags(self, node: yaml.Node) -> tuple[str, ...]:
