@@ -109,6 +109,11 @@ def _resolved(folder: str) -> Path:
     return Path(folder).resolve()
 
 
+def lock_path(path: Path, out_dir: Path) -> str:
+    """A source as the lock names it: relative to the lock's folder, with '/', so any working directory agrees."""
+    return Path(os.path.relpath(path.resolve(), _resolved(str(out_dir)))).as_posix()
+
+
 def discover_sources(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
     """The source files named (folders are searched for .yaml/.yml), sorted so builds never depend on listing order."""
     problems: list[Diagnostic] = []
@@ -232,24 +237,29 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
            progress: Callable[[int, int], None] | None) -> Outcome:
     files, diagnostics = discover_sources(paths)
     shown = [display_path(path) for path in files]
+    locked = [lock_path(path, out_dir) for path in files]
     lock = read_lock(out_dir)
+    if lock.version < 3:  # its sources are relative to where that build ran: take it to be here
+        for state in lock.decks.values():
+            state.source = lock_path(Path(state.source), out_dir)
     if not dry_run and out_dir.is_dir():
         remove_stale_temps(out_dir)
     by_source = {state.source: key for key, state in lock.decks.items()}
     digests = FileDigests.for_folder(out_dir)
     with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as threads:  # hashing and reading release the GIL
-        unchanged = threads.map(lambda index: _unchanged_deck(files[index], shown[index], options, lock, by_source,
+        unchanged = threads.map(lambda index: _unchanged_deck(files[index], locked[index], options, lock, by_source,
                                                               out_dir, digests), range(len(files)))
         settled = {index: report for index, report in enumerate(unchanged) if report is not None}
     digests.save()
-    context = _BuildContext(out_dir, options, lock, now if now is not None else build_time(), dry_run)
+    context = _BuildContext(out_dir, options, lock, now if now is not None else build_time(), dry_run, lock.latest)
     made: dict[int, _Made] = {}
 
     def make(indexes: list[int]) -> None:
-        jobs = [_SourceFile(files[index], shown[index], _read_source(files[index])) for index in indexes]
+        jobs = [_SourceFile(files[index], shown[index], _read_source(files[index]), locked[index])
+                for index in indexes]
         for job in jobs:  # read their notes from the lock here, where a damaged lock stops the build at once
-            if job.shown in by_source:
-                lock.decks[by_source[job.shown]].read_rows()
+            if job.in_lock in by_source:
+                lock.decks[by_source[job.in_lock]].read_rows()
         weights = [len(job.raw or b"") for job in jobs]
         stage = worker_count(len(jobs), sum(weights)) > 1
         done = (lambda count: progress(len(settled) + len(made) + count, len(files))) if progress else None
@@ -292,6 +302,7 @@ class _SourceFile:
     path: Path
     shown: str  # the path as messages show it
     raw: bytes | None  # None when it cannot be read or is too large: the loader says why
+    in_lock: str = ""  # the path as the lock names it (see lock_path)
 
 
 def _read_source(path: Path) -> bytes | None:
@@ -308,6 +319,7 @@ class _BuildContext:
     lock: Lock
     now: int
     dry_run: bool
+    latest: int = 0  # the newest time the lock holds: a new (or restored) note is stamped later than any
     stage: bool = False  # hand outputs back in temporary files (from worker processes), not in memory
 
 
@@ -346,8 +358,8 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     if any(d.severity == "error" for d in diagnostics):
         return _Made(diagnostics, _DeckId.of(source))
     raw = file.raw if file.raw is not None else file.path.read_bytes()
-    report, state, outputs = _build_deck(deck, raw, context.out_dir, context.options,
-                                         context.lock.decks.get(source.key), context.now)
+    report, state, outputs = _build_deck(deck, raw, file.in_lock, context.out_dir, context.options,
+                                         context.lock.decks.get(source.key), context.now, context.latest)
     new: dict[Path, bytes | Path] = {}
     if not context.dry_run:
         for target in report.written:
@@ -355,20 +367,20 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     return _Made(diagnostics, _DeckId.of(source), report, state, new)
 
 
-def _unchanged_deck(source: Path, shown: str, options: BuildOptions, lock: Lock, by_source: dict[str, str],
+def _unchanged_deck(source: Path, in_lock: str, options: BuildOptions, lock: Lock, by_source: dict[str, str],
                     out_dir: Path, digests: FileDigests) -> DeckReport | None:
     """The report for a deck built from these very inputs whose outputs are as built; None if it needs building.
 
     What the report says of the deck comes from the lock's summary of it.
     """
-    key = by_source.get(shown)
+    key = by_source.get(in_lock)
     if key is None:
         return None
     state = lock.decks[key]
     if state.summary is None:
         return None
     source_digest = digests.sha256(source)
-    if source_digest is None or state.inputs != _inputs_digest(shown, source_digest, options):
+    if source_digest is None or state.inputs != _inputs_digest(in_lock, source_digest, options):
         return None
     names = [f"{key}.{kind}" for kind in options.formats]
     if sorted(state.outputs) != sorted(names):
@@ -398,8 +410,10 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _note_times(deck: DeckCards, previous: DeckState | None, now: int) -> tuple[dict[str, NoteState], Changes]:
-    """Keep each unchanged note's time; give changed and new notes a time newer than any they had."""
+def _note_times(deck: DeckCards, previous: DeckState | None, now: int,
+                latest: int) -> tuple[dict[str, NoteState], Changes]:
+    """Keep each unchanged note's time; give changed notes a time newer than they had, and new notes one newer
+    than any in the lock (a restored note must be newer than its tombstone, or Anki keeps it retired)."""
     before = previous.notes if previous else {}
     states: dict[str, NoteState] = {}
     added, changed = [], []
@@ -407,7 +421,7 @@ def _note_times(deck: DeckCards, previous: DeckState | None, now: int) -> tuple[
         old = before.get(note.guid)
         digest = note.content_hash
         if old is None:
-            mod = now
+            mod = max(now, latest + 1) if latest else now
             added.append(note.key)
         elif old.hash != digest:
             mod = max(now, old.mod + 1)
@@ -420,12 +434,12 @@ def _note_times(deck: DeckCards, previous: DeckState | None, now: int) -> tuple[
     return states, Changes(tuple(added), tuple(changed), removed, unchanged)
 
 
-def _build_deck(deck: DeckCards, raw: bytes, out_dir: Path, options: BuildOptions, previous: DeckState | None,
-                now: int) -> tuple[DeckReport, DeckState, dict[Path, bytes]]:
+def _build_deck(deck: DeckCards, raw: bytes, in_lock: str, out_dir: Path, options: BuildOptions,
+                previous: DeckState | None, now: int, latest: int) -> tuple[DeckReport, DeckState, dict[Path, bytes]]:
     """A deck's outputs, and its report and lock entry; ``report.written`` names the outputs that differ."""
     from ankigen.apkg import apkg_bytes, read_tombstones
 
-    states, changes = _note_times(deck, previous, now)
+    states, changes = _note_times(deck, previous, now, latest)
     removed = _removed_states(previous, states, changes, now)
     outputs: dict[str, bytes] = {}
     if "apkg" in options.formats:
@@ -443,9 +457,10 @@ def _build_deck(deck: DeckCards, raw: bytes, out_dir: Path, options: BuildOption
     paths = tuple(out_dir / name for name in outputs)
     report = _report(deck, paths, tuple(written), changes)
     summary = DeckSummary(deck.name, report.myth_notes, report.cloze_notes, report.myth_cards, report.cloze_cards)
-    state = DeckState(source=deck.source_path, inputs=_inputs_digest(deck.source_path, _sha256(raw), options),
+    state = DeckState(source=in_lock, inputs=_inputs_digest(in_lock, _sha256(raw), options),
                       outputs={name: _sha256(data) for name, data in outputs.items()},
-                      notes=states, removed=removed, summary=summary)
+                      notes=states, removed=removed, summary=summary,
+                      latest=max([previous.latest if previous else 0] + [s.mod for s in (states | removed).values()]))
     state.entry(deck.key)  # written out here, in the worker process when there are several
     return report, state, dict(zip(paths, outputs.values(), strict=True))
 

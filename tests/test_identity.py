@@ -7,6 +7,8 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from ankigen import ids
 from ankigen.pipeline import build
 
@@ -41,3 +43,65 @@ def test_ids_never_hold_the_joiner_so_no_two_notes_share_a_guid() -> None:
     guids = {(m, i): ids.note_guid("d", m, i) for m in keys for i in keys} | {(m, None): ids.note_guid("d", m)
                                                                              for m in keys}
     assert len(set(guids.values())) == len(guids)
+
+
+DECK = """\
+deck: Identity
+id: identity
+myths:
+  - id: data
+    myth: Deep learning needs massive datasets.
+    fact: Transfer learning makes small datasets workable.
+    techniques:
+      - id: transfer
+        name: Transfer learning
+        text: Fine-tunes a {{pre-trained}} model on {{a new task}}.
+      - id: augmentation
+        name: Data augmentation
+        text: Creates {{modified copies}} of existing data.
+"""
+
+
+def _cli(*args: str, epoch: int = 1_800_000_000) -> str:
+    from click.testing import CliRunner
+
+    from ankigen.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), env={"SOURCE_DATE_EPOCH": str(epoch)})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_building_from_another_folder_writes_the_same_lock_and_rebuilds_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "cards" / "identity.yaml").write_text(DECK, "utf-8")
+    monkeypatch.chdir(tmp_path)
+    _cli("build")
+    lock = (tmp_path / "decks" / "ankigen.lock").read_bytes()
+    assert b'"source": "../cards/identity.yaml"' in lock
+    monkeypatch.chdir(tmp_path / "cards")
+    assert "unchanged decks/" not in _cli("build", ".", "-o", "../decks")  # shown relative to here:
+    assert (tmp_path / "decks" / "ankigen.lock").read_bytes() == lock
+    monkeypatch.chdir(tmp_path.parent)
+    output = _cli("build", f"{tmp_path.name}/cards", "-o", f"{tmp_path.name}/decks")
+    assert "unchanged" in output and "wrote" not in output
+    assert (tmp_path / "decks" / "ankigen.lock").read_bytes() == lock
+
+
+def test_a_restored_item_is_newer_than_its_tombstone_so_anki_takes_it_back(tmp_path: Path) -> None:
+    from tests.anki_collection import import_apkg, notes_by_guid, open_collection
+
+    source, out = tmp_path / "identity.yaml", tmp_path / "decks"
+    col = open_collection(tmp_path)
+    try:
+        for text in (DECK, DECK.split("      - id: augmentation")[0], DECK):  # remove an item, then restore it
+            source.write_text(text, "utf-8")
+            _cli("build", str(source), "-o", str(out))  # every build at the same SOURCE_DATE_EPOCH
+            import_apkg(col, out / "identity.apkg")
+        notes = notes_by_guid(col)
+        assert len(notes) == 3
+        assert not [note for note in notes.values() if "ankigen::removed" in note.tags]
+        assert col.find_cards("is:suspended") == []
+    finally:
+        col.close()
