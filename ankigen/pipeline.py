@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ankigen import __version__
+from ankigen import __version__, ids
 from ankigen.atomic import remove_stale_temps, stage_bytes, write_bytes_atomic
+from ankigen.cloze_numbers import Memory, renumber_deck
 from ankigen.digests import FileDigests
 from ankigen.errors import Diagnostic, error
 from ankigen.loader import MAX_SOURCE_BYTES, load_source, parse_source
-from ankigen.lockfile import DeckState, DeckSummary, Lock, NoteState, read_lock, write_lock
+from ankigen.lockfile import LOCK_VERSION, DeckState, DeckSummary, Lock, NoteState, read_lock, write_lock
 from ankigen.model import DeckSource, Location
 from ankigen.notetypes import notetypes_fingerprint
 from ankigen.parallel import run_jobs, worker_count
@@ -154,8 +155,12 @@ def load_decks(paths: Sequence[str], lint: bool = True) -> tuple[list[_Loaded], 
     return loaded, diagnostics
 
 
-def _load_deck(file: _SourceFile, full_lint: bool) -> tuple[DeckSource | None, DeckCards | None, list[Diagnostic]]:
-    """Parse, validate and derive one source; ``full_lint`` adds the card-quality rules to the identity one."""
+def _load_deck(file: _SourceFile, full_lint: bool, number: Callable[[DeckSource], DeckSource] | None = None
+               ) -> tuple[DeckSource | None, DeckCards | None, list[Diagnostic]]:
+    """Parse, validate and derive one source; ``full_lint`` adds the card-quality rules to the identity one.
+
+    ``number`` gives the cloze deletions the numbers the lock remembers (a build's; a check numbers by place).
+    """
     from ankigen.cards import derive_deck
     from ankigen.lint import identity_warnings, lint_deck
 
@@ -165,6 +170,8 @@ def _load_deck(file: _SourceFile, full_lint: bool) -> tuple[DeckSource | None, D
         source, diagnostics = parse_source(file.raw, file.shown, base_dir=str(file.path.parent))
     if source is None:
         return None, None, diagnostics
+    if number is not None and not any(d.severity == "error" for d in diagnostics):
+        source = number(source)
     deck, problems = derive_deck(source)
     diagnostics += problems + (lint_deck(source, deck) if full_lint else identity_warnings(source))
     return source, deck, diagnostics
@@ -352,19 +359,39 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     Of the lint rules, a build runs only the identity one: the card-quality
     rules cost as much as rendering and belong to ``ankigen check``.
     """
-    source, deck, diagnostics = _load_deck(file, full_lint=False)
+    memories: dict[str, tuple[int, Memory]] = {}
+
+    def number(source: DeckSource) -> DeckSource:
+        nonlocal memories
+        previous = context.lock.decks.get(source.key)
+        source, memories = renumber_deck(source, lambda key: _recall(previous, _guid(source.key, key)))
+        return source
+
+    source, deck, diagnostics = _load_deck(file, full_lint=False, number=number)
     if source is None or deck is None:
         return _Made(diagnostics)
     if any(d.severity == "error" for d in diagnostics):
         return _Made(diagnostics, _DeckId.of(source))
     raw = file.raw if file.raw is not None else file.path.read_bytes()
     report, state, outputs = _build_deck(deck, raw, file.in_lock, context.out_dir, context.options,
-                                         context.lock.decks.get(source.key), context.now, context.latest)
+                                         context.lock.decks.get(source.key), context.now, context.latest, memories)
     new: dict[Path, bytes | Path] = {}
     if not context.dry_run:
         for target in report.written:
             new[target] = stage_bytes(target, outputs[target]) if context.stage else outputs[target]
     return _Made(diagnostics, _DeckId.of(source), report, state, new)
+
+
+def _guid(deck_key: str, note_key: str) -> str:
+    return ids.note_guid(deck_key, *note_key.split("/"))
+
+
+def _recall(previous: DeckState | None, guid: str) -> tuple[int, Memory] | None:
+    """The cloze numbers the lock remembers for a note (also for one removed in the last build), if any."""
+    if previous is None:
+        return None
+    state = previous.notes.get(guid) or previous.removed.get(guid)
+    return (state.high, state.clozes) if state is not None and state.high else None
 
 
 def _unchanged_deck(source: Path, in_lock: str, options: BuildOptions, lock: Lock, by_source: dict[str, str],
@@ -401,7 +428,9 @@ def build_time() -> int:
 
 def _inputs_digest(source_path: str, source_sha256: str, options: BuildOptions) -> str:
     digest = hashlib.sha256()
-    for part in (__version__, notetypes_fingerprint(), options.describe(), source_path, source_sha256):
+    # With a new lock version every deck is built once more, to record what the new lock keeps.
+    for part in (__version__, str(LOCK_VERSION), notetypes_fingerprint(), options.describe(), source_path,
+                 source_sha256):
         digest.update(part.encode("utf-8") + b"\x00")
     return digest.hexdigest()
 
@@ -410,8 +439,8 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _note_times(deck: DeckCards, previous: DeckState | None, now: int,
-                latest: int) -> tuple[dict[str, NoteState], Changes]:
+def _note_times(deck: DeckCards, previous: DeckState | None, now: int, latest: int,
+                memories: dict[str, tuple[int, Memory]]) -> tuple[dict[str, NoteState], Changes]:
     """Keep each unchanged note's time; give changed notes a time newer than they had, and new notes one newer
     than any in the lock (a restored note must be newer than its tombstone, or Anki keeps it retired)."""
     before = previous.notes if previous else {}
@@ -428,18 +457,19 @@ def _note_times(deck: DeckCards, previous: DeckState | None, now: int,
             changed.append(note.key)
         else:
             mod = old.mod
-        states[note.guid] = NoteState(note.key, note.kind, digest, mod)
+        states[note.guid] = NoteState(note.key, note.kind, digest, mod, *memories.get(note.key, (0, ())))
     removed = tuple(state.key for guid, state in before.items() if guid not in states)
     unchanged = len(deck.notes) - len(added) - len(changed)
     return states, Changes(tuple(added), tuple(changed), removed, unchanged)
 
 
 def _build_deck(deck: DeckCards, raw: bytes, in_lock: str, out_dir: Path, options: BuildOptions,
-                previous: DeckState | None, now: int, latest: int) -> tuple[DeckReport, DeckState, dict[Path, bytes]]:
+                previous: DeckState | None, now: int, latest: int, memories: dict[str, tuple[int, Memory]]
+                ) -> tuple[DeckReport, DeckState, dict[Path, bytes]]:
     """A deck's outputs, and its report and lock entry; ``report.written`` names the outputs that differ."""
     from ankigen.apkg import apkg_bytes, read_tombstones
 
-    states, changes = _note_times(deck, previous, now, latest)
+    states, changes = _note_times(deck, previous, now, latest, memories)
     removed = _removed_states(previous, states, changes, now)
     outputs: dict[str, bytes] = {}
     if "apkg" in options.formats:
@@ -476,7 +506,7 @@ def _removed_states(previous: DeckState | None, states: dict[str, NoteState], ch
         return {}
     if not changes.any:
         return dict(previous.removed)
-    return {guid: NoteState(state.key, state.kind, state.hash, max(now, state.mod + 1))
+    return {guid: state._replace(mod=max(now, state.mod + 1))
             for guid, state in previous.notes.items() if guid not in states}
 
 
