@@ -158,9 +158,13 @@ def _build(paths: list[str], output: Path, options: BuildOptions, check_only: bo
         where = ", ".join(display_path(p) for p in report.outputs)
         verb = "wrote" if report.written else "unchanged"
         click.echo(f"{report.key}: {_counts(report)}; {summary}; {verb} {where}")
+        if changes.moved:
+            click.echo(f"  moved here, keeping their reviews: {', '.join(changes.moved)}")
         if changes.removed:
             click.echo(f"  removed notes are shipped once more tagged 'ankigen::removed': in Anki, "
                        f"search 'tag:ankigen::removed' and delete them ({', '.join(changes.removed)})")
+    for message in outcome.messages:
+        click.echo(message)
     if check_only and (stale or outcome.lock_written):
         if outcome.lock_written and not stale:
             click.echo(f"{display_path(output)}/ankigen.lock is stale")

@@ -64,8 +64,8 @@ _BOM = "\ufeff"
 
 _DECK_KEYS = ("deck", "id", "description", "source", "tags", "myths")
 _CITATION_KEYS = ("title", "author", "date", "url")
-_MYTH_KEYS = ("id", "myth", "fact", "tags", "techniques", "limitations")
-_ITEM_KEYS = ("name", "id", "text")
+_MYTH_KEYS = ("id", "myth", "fact", "tags", "techniques", "limitations", "was")
+_ITEM_KEYS = ("name", "id", "text", "was")
 
 T = TypeVar("T")
 _MYTHS = object()  # the scope of myth ids (item ids are scoped by their myth's node)
@@ -421,6 +421,17 @@ class _Reader:
             return None
         return value
 
+    def was(self, node: yaml.Node, what: str, parts: int) -> str:
+        """An id before a rename ('myth/item' for an item in another myth); old ids may hold '__'."""
+        form = "'<item id>' or '<myth id>/<item id>'" if parts == 2 else "'<myth id>'"
+        value = self.scalar(node, what, f"write the old id, as {form}")
+        if value is None:
+            return ""
+        if not all(ids.is_valid_key(part) for part in value.split("/")) or value.count("/") >= parts:
+            self.error(node, f"{what} '{value}' is not an id", f"write the old id, as {form}")
+            return ""
+        return value
+
     def tags(self, node: yaml.Node) -> tuple[str, ...]:
         hint = "write tags as a list, such as 'tags: [data, vision]'"
         if not self.admit(node):
@@ -475,7 +486,8 @@ class _Reader:
         if name is None or key is None:
             return None
         return DeckSource(key=key, name=name, description=description, citation=citation, tags=tags,
-                          myths=tuple(myths), path=self.path, location=self.location(root), base_dir=base_dir)
+                          myths=tuple(myths), path=self.path, location=self.location(root), base_dir=base_dir,
+                          key_is_explicit="id" in entries)
 
     def citation(self, node: yaml.Node) -> Citation | None:
         entries = self.mapping(node, "'source'", _CITATION_KEYS, ("title",))
@@ -503,8 +515,9 @@ class _Reader:
         limitations = self.items(entries.get("limitations"), "limitation", node)
         if statement is None or fact is None or key is None:
             return None
+        was = self.was(entries["was"], "the myth's 'was'", parts=1) if "was" in entries else ""
         return Myth(key=key, key_is_explicit="id" in entries, myth=statement, fact=fact, tags=tags,
-                    techniques=tuple(techniques), limitations=tuple(limitations), location=where)
+                    techniques=tuple(techniques), limitations=tuple(limitations), location=where, was=was)
 
     def items(self, node: yaml.Node | None, kind: ItemKind, myth: yaml.Node) -> list[Item]:
         if node is None:
@@ -527,8 +540,9 @@ class _Reader:
         cloze = self.cloze(text) if text is not None else None
         if name is None or text is None or key is None or cloze is None:
             return None
+        was = self.was(entries["was"], f"the {kind}'s 'was'", parts=2) if "was" in entries else ""
         return Item(kind=kind, key=key, key_is_explicit="id" in entries, name=name, text=text, cloze=cloze,
-                    location=where)
+                    location=where, was=was)
 
     def cloze(self, text: Text) -> ClozeText | None:
         try:

@@ -26,23 +26,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ankigen import __version__, ids
+from ankigen import __version__
 from ankigen.atomic import remove_stale_temps, stage_bytes, write_bytes_atomic
 from ankigen.cloze_numbers import Memory, renumber_deck
 from ankigen.digests import FileDigests
 from ankigen.errors import Diagnostic, error
+from ankigen.identity import (
+    Appeared,
+    Identities,
+    Vanished,
+    appeared_keys,
+    made_guid,
+    match_moves,
+    note_path,
+    vanished_keys,
+)
 from ankigen.loader import MAX_SOURCE_BYTES, load_source, parse_source
 from ankigen.lockfile import LOCK_VERSION, DeckState, DeckSummary, Lock, NoteState, read_lock, write_lock
 from ankigen.model import DeckSource, Location
 from ankigen.notetypes import notetypes_fingerprint
 from ankigen.parallel import run_jobs, worker_count
+from ankigen.retired import REMOVED_TAG, retire_decks, retiring_decks
 
 if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing to do needs none of them
     from ankigen.cards import DeckCards, Note
 
 SOURCE_SUFFIXES = (".yaml", ".yml")
 DEFAULT_SOURCES = "cards"
-REMOVED_TAG = "ankigen::removed"
 FORMATS = ("apkg", "html")
 
 
@@ -62,10 +72,11 @@ class Changes:
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     unchanged: int = 0
+    moved: tuple[str, ...] = ()  # notes that moved here, keeping their GUID: "myth/item (was other/item)"
 
     @property
     def any(self) -> bool:
-        return bool(self.added or self.changed or self.removed)
+        return bool(self.added or self.changed or self.removed or self.moved)
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,7 @@ class Outcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     reports: list[DeckReport] = field(default_factory=list)
     lock_written: bool = False
+    messages: list[str] = field(default_factory=list)  # what became of decks whose source is gone
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -110,9 +122,10 @@ def _resolved(folder: str) -> Path:
     return Path(folder).resolve()
 
 
-def lock_path(path: Path, out_dir: Path) -> str:
-    """A source as the lock names it: relative to the lock's folder, with '/', so any working directory agrees."""
-    return Path(os.path.relpath(path.resolve(), _resolved(str(out_dir)))).as_posix()
+def lock_path(path: Path, out_root: Path) -> str:
+    """A source as the lock names it: relative to the lock's folder (``out_root``, resolved), with '/', so any
+    working directory agrees."""
+    return Path(os.path.relpath(path.resolve(), out_root)).as_posix()
 
 
 def discover_sources(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
@@ -244,11 +257,12 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
            progress: Callable[[int, int], None] | None) -> Outcome:
     files, diagnostics = discover_sources(paths)
     shown = [display_path(path) for path in files]
-    locked = [lock_path(path, out_dir) for path in files]
+    out_root = out_dir.resolve()
+    locked = [lock_path(path, out_root) for path in files]
     lock = read_lock(out_dir)
     if lock.version < 3:  # its sources are relative to where that build ran: take it to be here
         for state in lock.decks.values():
-            state.source = lock_path(Path(state.source), out_dir)
+            state.source = lock_path(Path(state.source), out_root)
     if not dry_run and out_dir.is_dir():
         remove_stale_temps(out_dir)
     by_source = {state.source: key for key, state in lock.decks.items()}
@@ -284,6 +298,21 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
     for result in made.values():
         diagnostics.extend(result.diagnostics)
     diagnostics.extend(_duplicate_decks(result.deck for _, result in sorted(made.items()) if result.deck is not None))
+    retiring: dict[str, DeckState] = {}
+    if not any(d.severity == "error" for d in diagnostics):
+        built = {report.key for report in settled.values()} | {r.deck.key for r in made.values() if r.deck}
+        retiring = retiring_decks(lock, built, set(locked), out_dir)
+        moves, problems = _find_moves(made, retiring, lock)
+        diagnostics.extend(problems)
+        if moves:  # build again the decks that notes moved from or to, now knowing which
+            context = dataclasses.replace(context, carried=moves,
+                                          moved_out=frozenset(guid for guid, _ in moves.values()))
+            again = sorted(index for index, result in made.items() if result.deck is not None and (
+                any(a.path in moves for a in result.appeared) or
+                any(v.guid in context.moved_out for v in result.vanished)))
+            for index in again:
+                made.pop(index).discard()
+            make(again)
     diagnostics.sort(key=lambda d: d.sort_key)
     outcome = Outcome(diagnostics)
     if outcome.errors:
@@ -299,9 +328,28 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
         result.commit()
         lock.decks[result.deck.key] = result.state
         outcome.reports.append(result.report)
+    rebuilt = {result.deck.key for result in made.values() if result.deck is not None} | set(retiring)
+    lock.guids = {path: guid for path, guid in lock.guids.items() if path.split("/")[0] not in rebuilt}
+    for result in made.values():
+        lock.guids.update(result.moved)
+    outcome.messages = retire_decks(lock, retiring, context.moved_out, out_dir, context.now, dry_run)
     # With every deck skipped the lock is as it was read: no need to write it out to compare.
-    outcome.lock_written = write_lock(out_dir, lock, dry_run=dry_run) if made or not settled else False
+    outcome.lock_written = write_lock(out_dir, lock, dry_run=dry_run) if made or not settled or retiring else False
     return outcome
+
+
+def _find_moves(made: dict[int, _Made], retiring: dict[str, DeckState], lock: Lock
+                ) -> tuple[dict[str, tuple[str, NoteState]], list[Diagnostic]]:
+    """The notes that moved in this build: path now -> the GUID and lock state they keep (see identity.py)."""
+    appeared = [note for result in made.values() for note in result.appeared]
+    vanished = [note for result in made.values() for note in result.vanished]
+    vanished += [Vanished(note_path(key, old.key), guid, vanished_keys(old.key))
+                 for key, state in retiring.items() for guid, old in state.notes.items()]
+    if not appeared or not vanished:
+        return {}, []
+    matches, problems = match_moves(appeared, vanished)
+    return {path: (old.guid, lock.decks[old.path.split("/")[0]].notes[old.guid])
+            for path, old in matches.items()}, problems
 
 
 @dataclass(frozen=True)
@@ -327,6 +375,8 @@ class _BuildContext:
     now: int
     dry_run: bool
     latest: int = 0  # the newest time the lock holds: a new (or restored) note is stamped later than any
+    carried: dict[str, tuple[str, NoteState]] = field(default_factory=dict)  # path -> GUID and state it moved with
+    moved_out: frozenset[str] = frozenset()  # GUIDs that moved to another place: not retired where they were
     stage: bool = False  # hand outputs back in temporary files (from worker processes), not in memory
 
 
@@ -339,6 +389,9 @@ class _Made:
     report: DeckReport | None = None
     state: DeckState | None = None
     outputs: dict[Path, bytes | Path] = field(default_factory=dict)  # target -> new bytes, or a staged temp file
+    appeared: list[Appeared] = field(default_factory=list)  # notes new at their place: may have moved here
+    vanished: list[Vanished] = field(default_factory=list)  # notes gone from their place: may have moved
+    moved: dict[str, str] = field(default_factory=dict)  # path -> GUID of its notes whose GUID its ids do not make
 
     def commit(self) -> None:
         for target, new in self.outputs.items():
@@ -360,11 +413,14 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     rules cost as much as rendering and belong to ``ankigen check``.
     """
     memories: dict[str, tuple[int, Memory]] = {}
+    identities = Identities(context.lock.guids | {path: guid for path, (guid, _) in context.carried.items()})
+    carried = {guid: state for guid, state in context.carried.values()}
 
     def number(source: DeckSource) -> DeckSource:
         nonlocal memories
         previous = context.lock.decks.get(source.key)
-        source, memories = renumber_deck(source, lambda key: _recall(previous, _guid(source.key, key)))
+        source, memories = renumber_deck(
+            source, lambda key: _recall(previous, carried, identities.guid(source.key, key)))
         return source
 
     source, deck, diagnostics = _load_deck(file, full_lint=False, number=number)
@@ -372,25 +428,34 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
         return _Made(diagnostics)
     if any(d.severity == "error" for d in diagnostics):
         return _Made(diagnostics, _DeckId.of(source))
+    if identities.moved:  # some notes keep a GUID their ids no longer make
+        notes = tuple(note if (guid := identities.guid(deck.key, note.key)) == note.guid else
+                      dataclasses.replace(note, guid=guid) for note in deck.notes)
+        deck = dataclasses.replace(deck, notes=notes)
     raw = file.raw if file.raw is not None else file.path.read_bytes()
+    previous = context.lock.decks.get(source.key)
     report, state, outputs = _build_deck(deck, raw, file.in_lock, context.out_dir, context.options,
-                                         context.lock.decks.get(source.key), context.now, context.latest, memories)
+                                         previous, context.now, context.latest, memories, carried,
+                                         context.moved_out)
     new: dict[Path, bytes | Path] = {}
     if not context.dry_run:
         for target in report.written:
             new[target] = stage_bytes(target, outputs[target]) if context.stage else outputs[target]
-    return _Made(diagnostics, _DeckId.of(source), report, state, new)
+    appeared = [Appeared(note_path(deck.key, note.key), *appeared_keys(source, note.key))
+                for note in deck.notes if (previous is None or note.guid not in previous.notes)
+                and note.guid not in carried]
+    vanished = [Vanished(note_path(deck.key, old.key), guid, vanished_keys(old.key))
+                for guid, old in (previous.notes.items() if previous else ()) if guid not in state.notes]
+    moved = {note_path(deck.key, note.key): note.guid for note in deck.notes
+             if note.guid != made_guid(deck.key, note.key)}
+    return _Made(diagnostics, _DeckId.of(source), report, state, new, appeared, vanished, moved)
 
 
-def _guid(deck_key: str, note_key: str) -> str:
-    return ids.note_guid(deck_key, *note_key.split("/"))
-
-
-def _recall(previous: DeckState | None, guid: str) -> tuple[int, Memory] | None:
-    """The cloze numbers the lock remembers for a note (also for one removed in the last build), if any."""
-    if previous is None:
-        return None
-    state = previous.notes.get(guid) or previous.removed.get(guid)
+def _recall(previous: DeckState | None, carried: dict[str, NoteState], guid: str) -> tuple[int, Memory] | None:
+    """The cloze numbers the lock remembers for a note (also one removed in the last build, or moved here)."""
+    state = carried.get(guid)
+    if state is None and previous is not None:
+        state = previous.notes.get(guid) or previous.removed.get(guid)
     return (state.high, state.clozes) if state is not None and state.high else None
 
 
@@ -440,14 +505,18 @@ def _sha256(data: bytes) -> str:
 
 
 def _note_times(deck: DeckCards, previous: DeckState | None, now: int, latest: int,
-                memories: dict[str, tuple[int, Memory]]) -> tuple[dict[str, NoteState], Changes]:
+                memories: dict[str, tuple[int, Memory]], carried: dict[str, NoteState],
+                moved_out: frozenset[str]) -> tuple[dict[str, NoteState], Changes]:
     """Keep each unchanged note's time; give changed notes a time newer than they had, and new notes one newer
     than any in the lock (a restored note must be newer than its tombstone, or Anki keeps it retired)."""
     before = previous.notes if previous else {}
     states: dict[str, NoteState] = {}
-    added, changed = [], []
+    added, changed, moved = [], [], []
     for note in deck.notes:
         old = before.get(note.guid)
+        if old is None and note.guid in carried:
+            old = carried[note.guid]
+            moved.append(f"{note.key} (was {old.key})")
         digest = note.content_hash
         if old is None:
             mod = max(now, latest + 1) if latest else now
@@ -458,19 +527,20 @@ def _note_times(deck: DeckCards, previous: DeckState | None, now: int, latest: i
         else:
             mod = old.mod
         states[note.guid] = NoteState(note.key, note.kind, digest, mod, *memories.get(note.key, (0, ())))
-    removed = tuple(state.key for guid, state in before.items() if guid not in states)
+    removed = tuple(state.key for guid, state in before.items() if guid not in states and guid not in moved_out)
     unchanged = len(deck.notes) - len(added) - len(changed)
-    return states, Changes(tuple(added), tuple(changed), removed, unchanged)
+    return states, Changes(tuple(added), tuple(changed), removed, unchanged, tuple(moved))
 
 
 def _build_deck(deck: DeckCards, raw: bytes, in_lock: str, out_dir: Path, options: BuildOptions,
-                previous: DeckState | None, now: int, latest: int, memories: dict[str, tuple[int, Memory]]
+                previous: DeckState | None, now: int, latest: int, memories: dict[str, tuple[int, Memory]],
+                carried: dict[str, NoteState], moved_out: frozenset[str]
                 ) -> tuple[DeckReport, DeckState, dict[Path, bytes]]:
     """A deck's outputs, and its report and lock entry; ``report.written`` names the outputs that differ."""
     from ankigen.apkg import apkg_bytes, read_tombstones
 
-    states, changes = _note_times(deck, previous, now, latest, memories)
-    removed = _removed_states(previous, states, changes, now)
+    states, changes = _note_times(deck, previous, now, latest, memories, carried, moved_out)
+    removed = _removed_states(previous, states, changes, now, moved_out)
     outputs: dict[str, bytes] = {}
     if "apkg" in options.formats:
         apkg_path = out_dir / f"{deck.key}.apkg"
@@ -496,7 +566,7 @@ def _build_deck(deck: DeckCards, raw: bytes, in_lock: str, out_dir: Path, option
 
 
 def _removed_states(previous: DeckState | None, states: dict[str, NoteState], changes: Changes,
-                    now: int) -> dict[str, NoteState]:
+                    now: int, moved_out: frozenset[str] = frozenset()) -> dict[str, NoteState]:
     """Tombstones to ship: notes removed since the last build, shipped once more tagged as removed.
 
     A rebuild with no change keeps the previous build's tombstones (same output);
@@ -507,7 +577,7 @@ def _removed_states(previous: DeckState | None, states: dict[str, NoteState], ch
     if not changes.any:
         return dict(previous.removed)
     return {guid: state._replace(mod=max(now, state.mod + 1))
-            for guid, state in previous.notes.items() if guid not in states}
+            for guid, state in previous.notes.items() if guid not in states and guid not in moved_out}
 
 
 def _report(deck: DeckCards, outputs: tuple[Path, ...], written: tuple[Path, ...], changes: Changes) -> DeckReport:
