@@ -348,8 +348,8 @@ def _find_moves(made: dict[int, _Made], retiring: dict[str, DeckState], lock: Lo
     if not appeared or not vanished:
         return {}, []
     matches, problems = match_moves(appeared, vanished)
-    return {path: (old.guid, lock.decks[old.path.split("/")[0]].notes[old.guid])
-            for path, old in matches.items()}, problems
+    return {path: (old.guid, lock.decks[old.path.split("/")[0]].notes[old.guid]._replace(key=old.path))
+            for path, old in matches.items()}, problems  # (the state named by its old path, for the report)
 
 
 @dataclass(frozen=True)
@@ -516,6 +516,7 @@ def _note_times(deck: DeckCards, previous: DeckState | None, now: int, latest: i
         old = before.get(note.guid)
         if old is None and note.guid in carried:
             old = carried[note.guid]
+        if old is not None and old.key != note.key:
             moved.append(f"{note.key} (was {old.key})")
         digest = note.content_hash
         if old is None:

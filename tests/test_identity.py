@@ -106,3 +106,111 @@ def test_a_restored_item_is_newer_than_its_tombstone_so_anki_takes_it_back(tmp_p
         assert col.find_cards("is:suspended") == []
     finally:
         col.close()
+
+
+def _tree(tmp_path: Path, **sources: str) -> Path:
+    (tmp_path / "cards").mkdir(exist_ok=True)
+    for name, text in sources.items():
+        (tmp_path / "cards" / f"{name}.yaml").write_text(text, "utf-8")
+    return tmp_path
+
+
+def _guids(tmp_path: Path) -> dict[str, str]:
+    """'deck/note key' -> GUID, from the lock."""
+    import json
+
+    lock = json.loads((tmp_path / "decks" / "ankigen.lock").read_text("utf-8"))
+    return {f"{deck}/{row[0]}": guid for deck, entry in lock["decks"].items() for guid, row in entry["notes"].items()}
+
+
+def _build_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, epoch: int = 1_800_000_000) -> str:
+    from click.testing import CliRunner
+
+    from ankigen.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["build"], env={"SOURCE_DATE_EPOCH": str(epoch)})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_was_renames_an_id_and_keeps_the_guid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _tree(tmp_path, identity=DECK)
+    _build_in(tmp_path, monkeypatch)
+    before = _guids(tmp_path)
+    renamed = DECK.replace("id: data\n", "id: datasets\n    was: data\n").replace(
+        "id: transfer\n", "id: transfer-learning\n        was: transfer\n")
+    _tree(tmp_path, identity=renamed)
+    output = _build_in(tmp_path, monkeypatch, 1_800_000_100)
+    after = _guids(tmp_path)
+    assert after["identity/datasets"] == before["identity/data"]
+    assert after["identity/datasets/transfer-learning"] == before["identity/data/transfer"]
+    assert after["identity/datasets/augmentation"] == before["identity/data/augmentation"]  # moved with its myth
+    assert "removed 0" in output and "added 0" in output
+    assert "moved here, keeping their reviews: datasets (was data)" in output
+    assert _build_in(tmp_path, monkeypatch, 1_800_000_200).count("unchanged") == 2  # 'was:' may stay
+
+
+def test_a_move_that_could_be_either_of_two_notes_keeps_neither_and_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    two_myths = DECK + DECK[DECK.index("  - id: data"):].replace("id: data", "id: other")
+    _tree(tmp_path, identity=two_myths)
+    _build_in(tmp_path, monkeypatch)
+    before = _guids(tmp_path)
+    # 'augmentation' leaves both myths for a third: which one's reviews should it keep?
+    third = "\n".join(line for line in two_myths.split("\n")) \
+        .replace(DECK[DECK.index("      - id: augmentation"):], "")
+    third += "  - id: third\n    myth: A third myth.\n    fact: A third fact.\n    techniques:\n" + \
+        DECK[DECK.index("      - id: augmentation"):]
+    _tree(tmp_path, identity=third)
+    output = _build_in(tmp_path, monkeypatch, 1_800_000_100)
+    assert "warning: cannot tell which note moved here (it could be any of identity/data/augmentation, " \
+           "identity/other/augmentation, which disappeared)" in output
+    after = _guids(tmp_path)
+    assert after["identity/third/augmentation"] not in before.values()
+    assert "removed 2" in output  # both retired, as removed notes are
+
+
+def test_renaming_a_source_without_a_deck_id_warns_and_keeps_every_note(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    no_id = DECK.replace("id: identity\n", "")
+    _tree(tmp_path, first=no_id)
+    output = _build_in(tmp_path, monkeypatch)
+    assert "cards/first.yaml:1:1: warning: deck has no 'id' (it defaults to 'first', from the file's name, " \
+           "which changes when the file is renamed) (add 'id: first')" in output
+    before = _guids(tmp_path)
+    (tmp_path / "cards" / "first.yaml").rename(tmp_path / "cards" / "second.yaml")
+    output = _build_in(tmp_path, monkeypatch, 1_800_000_100)
+    after = _guids(tmp_path)
+    assert sorted(after.values()) == sorted(before.values())
+    assert "first: its source ../cards/first.yaml is gone and all its notes moved to other decks; " \
+           "removed first.apkg, first.html from decks" in output
+    assert sorted(p.name for p in (tmp_path / "decks").iterdir()) == ["ankigen.lock", "second.apkg", "second.html"]
+
+
+def test_a_deleted_source_retires_its_notes_in_anki_and_then_is_forgotten(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.anki_collection import import_apkg, open_collection
+
+    other = DECK.replace("id: identity", "id: other").replace("deck: Identity", "deck: Other")
+    _tree(tmp_path, identity=DECK, other=other)
+    _build_in(tmp_path, monkeypatch)
+    col = open_collection(tmp_path)
+    try:
+        for name in ("identity", "other"):
+            import_apkg(col, tmp_path / "decks" / f"{name}.apkg")
+        (tmp_path / "cards" / "other.yaml").unlink()
+        output = _build_in(tmp_path, monkeypatch, 1_800_000_100)
+        assert "other: its source ../cards/other.yaml is gone: 3 notes retired; wrote decks/other.apkg with only " \
+               "them, suspended and tagged 'ankigen::removed'" in output
+        assert not (tmp_path / "decks" / "other.html").exists()
+        import_apkg(col, tmp_path / "decks" / "other.apkg")
+        assert len(col.find_notes("tag:ankigen::removed")) == 3
+        assert len(col.find_notes("-tag:ankigen::removed")) == 3  # the other deck's notes are untouched
+        output = _build_in(tmp_path, monkeypatch, 1_800_000_200)
+        assert "other: retired (its source ../cards/other.yaml is gone)" in output
+        (tmp_path / "decks" / "other.apkg").unlink()
+        assert "other: forgotten" in _build_in(tmp_path, monkeypatch, 1_800_000_300)
+        assert '"other"' not in (tmp_path / "decks" / "ankigen.lock").read_text("utf-8")
+    finally:
+        col.close()
