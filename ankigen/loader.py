@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import yaml
 
@@ -118,6 +118,46 @@ def parse_source(data: bytes, path: str, base_dir: str = "") -> tuple[DeckSource
     reader = _Reader(path, text)
     deck = reader.deck(root, base_dir)
     return (deck if not reader.diagnostics else None), reader.diagnostics
+
+
+class EntrySpot(NamedTuple):
+    """Where a new first-level entry of a mapping can be written (for ``ankigen check --fix``)."""
+
+    at: int  # where, in the text without its BOM
+    indent: int  # the column of the mapping's keys; -1 for a flow mapping ('{a: 1}'): write 'key: value, '
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what YAML counts as line breaks
+
+
+def entry_spots(text: str) -> dict[tuple[int, int], EntrySpot]:
+    """For each mapping in ``text`` (a source that loads), by its 1-based line and column as the model's
+    locations name it: where a new entry goes, right after its first entry and that entry's line (so a
+    block scalar, a comment or a blank line after it is left as it is)."""
+    starts = [0] + [match.end() for match in _LINE_BREAK.finditer(text)]
+    root = yaml.compose(text, Loader=_Loader)
+    spots: dict[tuple[int, int], EntrySpot] = {}
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        stack.extend(value for _, value in node.value)
+        if not node.value:
+            continue
+        key, value = node.value[0]
+        where = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if node.flow_style:
+            spots[where] = EntrySpot(starts[key.start_mark.line] + key.start_mark.column, -1)
+            continue
+        end = value.end_mark
+        line_start = starts[end.line] if end.line < len(starts) else len(text)
+        if text[line_start:line_start + end.column].strip(" \t"):  # the value ends inside the line: after it
+            line_start = starts[end.line + 1] if end.line + 1 < len(starts) else len(text)
+        spots[where] = EntrySpot(line_start, key.start_mark.column)
+    return spots
 
 
 def _decode(data: bytes, path: str) -> tuple[str, Diagnostic | None]:
