@@ -169,3 +169,22 @@ def _same_as_a_build_from_the_root(tree: Path, copy: Path, epoch: int) -> None:
     _build(copy, 1)
     for path in sorted((tree / "decks").iterdir()):
         assert (copy / "decks" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_a_removed_deletions_card_is_what_anki_calls_an_empty_card(tree: Path, tmp_path: Path) -> None:
+    """README: a removed deletion's card stays, empty; Tools > Empty Cards lists it (and only it)."""
+    _write(tree, {"one": ONE, "two": TWO})
+    _build(tree, 1_800_000_000)
+    col = open_collection(tmp_path)
+    try:
+        import_apkg(col, tree / "decks" / "one.apkg")
+        _write(tree, {"one": ONE.replace("with {{beta}} on", "with beta on"), "two": TWO})
+        _build(tree, 1_800_001_000)
+        import_apkg(col, tree / "decks" / "one.apkg")
+        empty = col.get_empty_cards()
+        assert [len(note.card_ids) for note in empty.notes] == [1]
+        card = col.get_card(empty.notes[0].card_ids[0])
+        assert card.ord == 2 and "No cloze 3 found on card" in card.question().replace("\u2068", "").replace(
+            "\u2069", "")
+    finally:
+        col.close()
