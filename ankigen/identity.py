@@ -79,18 +79,26 @@ class Vanished:
     keys: tuple[tuple[str, ...], ...]
 
 
-def appeared_keys(source: DeckSource, note_key: str) -> tuple[tuple[tuple[str, ...], ...], Location, str]:
-    """What a note of ``source`` may have been before this build, its location and its 'was:'."""
-    myth_key, _, item_key = note_key.partition("/")
-    myth = next(m for m in source.myths if m.key == myth_key)
-    old_myth = myth.was or myth.key
-    if not item_key:
-        return ((("myth", old_myth),), myth.location, myth.was)
-    item = next(i for i in myth.items if i.key == item_key)
-    if "/" in item.was:
-        return ((("item", *item.was.split("/")),), item.location, item.was)
-    old_item = item.was or item.key
-    return (("item", old_myth, old_item), ("item id", old_item)), item.location, item.was
+def appeared(source: DeckSource, note_keys: Iterable[str]) -> list[Appeared]:
+    """The notes of ``source`` named by ``note_keys`` ('myth' or 'myth/item'), as notes that may have moved."""
+    myths = {myth.key: myth for myth in source.myths}
+    items = {(myth.key, item.key): item for myth in source.myths for item in myth.items}
+    found = []
+    for note_key in note_keys:
+        myth_key, _, item_key = note_key.partition("/")
+        myth = myths[myth_key]
+        old_myth = myth.was or myth.key
+        path = note_path(source.key, note_key)
+        if not item_key:
+            found.append(Appeared(path, (("myth", old_myth),), myth.location, myth.was))
+            continue
+        item = items[(myth_key, item_key)]
+        if "/" in item.was:
+            keys: tuple[tuple[str, ...], ...] = (("item", *item.was.split("/")),)
+        else:
+            keys = (("item", old_myth, item.was or item.key), ("item id", item.was or item.key))
+        found.append(Appeared(path, keys, item.location, item.was))
+    return found
 
 
 def vanished_keys(note_key: str) -> tuple[tuple[str, ...], ...]:

@@ -35,7 +35,7 @@ from ankigen.identity import (
     Appeared,
     Identities,
     Vanished,
-    appeared_keys,
+    appeared,
     made_guid,
     match_moves,
     note_path,
@@ -441,14 +441,13 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     if not context.dry_run:
         for target in report.written:
             new[target] = stage_bytes(target, outputs[target]) if context.stage else outputs[target]
-    appeared = [Appeared(note_path(deck.key, note.key), *appeared_keys(source, note.key))
-                for note in deck.notes if (previous is None or note.guid not in previous.notes)
-                and note.guid not in carried]
+    new_here = appeared(source, (note.key for note in deck.notes if note.guid not in carried and
+                                 (previous is None or note.guid not in previous.notes)))
     vanished = [Vanished(note_path(deck.key, old.key), guid, vanished_keys(old.key))
                 for guid, old in (previous.notes.items() if previous else ()) if guid not in state.notes]
     moved = {note_path(deck.key, note.key): note.guid for note in deck.notes
              if note.guid != made_guid(deck.key, note.key)}
-    return _Made(diagnostics, _DeckId.of(source), report, state, new, appeared, vanished, moved)
+    return _Made(diagnostics, _DeckId.of(source), report, state, new, new_here, vanished, moved)
 
 
 def _recall(previous: DeckState | None, carried: dict[str, NoteState], guid: str) -> tuple[int, Memory] | None:
