@@ -457,7 +457,8 @@ class _Reader:
             fixed = value.replace(ids.KEY_JOINER, "-")
             self.error(node, f"{what} '{value}' contains '{ids.KEY_JOINER}', which ankigen uses to join ids into a "
                        "note's identity (it could make the identity of another note)",
-                       f"write '{fixed}' instead; to keep the notes' reviews, also add 'was: {value}' beside it")
+                       f"write '{fixed}' instead" + ("" if what == "the deck id" else
+                                                    f"; to keep the notes' reviews, also add 'was: {value}' beside it"))
             return None
         return value
 

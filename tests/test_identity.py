@@ -214,3 +214,24 @@ def test_a_deleted_source_retires_its_notes_in_anki_and_then_is_forgotten(
         assert '"other"' not in (tmp_path / "decks" / "ankigen.lock").read_text("utf-8")
     finally:
         col.close()
+
+
+def test_a_new_note_at_a_moved_notes_old_place_gets_a_guid_of_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    two_myths = DECK + "  - id: other\n    myth: Another myth.\n    fact: Another fact.\n"
+    _tree(tmp_path, identity=two_myths)
+    _build_in(tmp_path, monkeypatch)
+    first = _guids(tmp_path)
+    item = DECK[DECK.index("      - id: augmentation"):]
+    moved = two_myths.replace(item, "") + "    techniques:\n" + item  # augmentation moves to 'other'
+    _tree(tmp_path, identity=moved)
+    _build_in(tmp_path, monkeypatch, 1_800_000_100)
+    assert _guids(tmp_path)["identity/other/augmentation"] == first["identity/data/augmentation"]
+    again = moved.replace("    techniques:\n      - id: transfer", "    techniques:\n" + item.replace(
+        "Creates", "Makes") + "      - id: transfer", 1)  # a new 'augmentation' where the old one was
+    _tree(tmp_path, identity=again)
+    output = _build_in(tmp_path, monkeypatch, 1_800_000_200)
+    after = _guids(tmp_path)
+    assert after["identity/other/augmentation"] == first["identity/data/augmentation"]
+    assert after["identity/data/augmentation"] not in first.values()
+    assert "added 1" in output and len(set(after.values())) == len(after)
