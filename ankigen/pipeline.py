@@ -332,7 +332,7 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
     lock.guids = {path: guid for path, guid in lock.guids.items() if path.split("/")[0] not in rebuilt}
     for result in made.values():
         lock.guids.update(result.moved)
-    outcome.messages = retire_decks(lock, retiring, context.moved_out, out_dir, context.now, dry_run)
+    outcome.messages = retire_decks(lock, retiring, context.moved_out, out_dir, context.now, dry_run, set(locked))
     # With every deck skipped the lock is as it was read: no need to write it out to compare.
     outcome.lock_written = write_lock(out_dir, lock, dry_run=dry_run) if made or not settled or retiring else False
     return outcome

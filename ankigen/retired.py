@@ -31,15 +31,16 @@ def retiring_decks(lock: Lock, built: set[str], sources: set[str], out_dir: Path
 
 
 def retire_decks(lock: Lock, retiring: dict[str, DeckState], moved_out: frozenset[str], out_dir: Path, now: int,
-                 dry_run: bool) -> list[str]:
+                 dry_run: bool, sources: set[str]) -> list[str]:
     """Retire each deck of ``retiring`` (see the module's docstring) in ``lock`` and ``out_dir``; what was done."""
     messages = []
     for key, state in retiring.items():
         apkg, html = out_dir / f"{key}.apkg", out_dir / f"{key}.html"
         shown = f"{out_dir.as_posix()}/{key}.apkg"
+        gone = "now builds a deck with another id" if state.source in sources else "is gone"
         if not state.notes:  # retired by an earlier build
             if apkg.is_file():
-                messages.append(f"{key}: retired (its source {state.source} is gone); once {shown} is imported, "
+                messages.append(f"{key}: retired (its source {state.source} {gone}); once {shown} is imported, "
                                 f"delete it and ankigen forgets the deck")
                 continue
             messages.append(f"{key}: forgotten ({shown}, which retired its notes, was deleted)")
@@ -49,13 +50,13 @@ def retire_decks(lock: Lock, retiring: dict[str, DeckState], moved_out: frozense
         notes = {guid: old._replace(mod=max(now, old.mod + 1)) for guid, old in state.notes.items()
                  if guid not in moved_out}
         moved = len(state.notes) - len(notes)
-        gone = [path for path in (apkg, html) if path.exists()]
+        files = [path for path in (apkg, html) if path.exists()]
         if not notes:
-            messages.append(f"{key}: its source {state.source} is gone and all its notes moved to other decks; "
-                            f"removed {', '.join(path.name for path in gone) or 'nothing'} from {out_dir.as_posix()}")
+            messages.append(f"{key}: its source {state.source} {gone} and all its notes moved to other decks; "
+                            f"removed {', '.join(path.name for path in files) or 'nothing'} from {out_dir.as_posix()}")
             del lock.decks[key]
             if not dry_run:
-                for path in gone:
+                for path in files:
                     path.unlink()
             continue
         data = _retiring_package(key, name, notes, apkg)
@@ -63,7 +64,7 @@ def retire_decks(lock: Lock, retiring: dict[str, DeckState], moved_out: frozense
                                     outputs={apkg.name: hashlib.sha256(data).hexdigest()}, notes={}, removed=notes,
                                     summary=DeckSummary(name, 0, 0, 0, 0),
                                     latest=max([state.latest, *(old.mod for old in notes.values())]))
-        messages.append(f"{key}: its source {state.source} is gone: {len(notes)} notes retired"
+        messages.append(f"{key}: its source {state.source} {gone}: {len(notes)} notes retired"
                         + (f" ({moved} moved to other decks)" if moved else "")
                         + f"; wrote {shown} with only them, suspended and tagged '{REMOVED_TAG}': import it, "
                         f"search 'tag:{REMOVED_TAG}' and delete them, then delete the file"

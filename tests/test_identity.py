@@ -235,3 +235,17 @@ def test_a_new_note_at_a_moved_notes_old_place_gets_a_guid_of_its_own(
     assert after["identity/other/augmentation"] == first["identity/data/augmentation"]
     assert after["identity/data/augmentation"] not in first.values()
     assert "added 1" in output and len(set(after.values())) == len(after)
+
+
+def test_changing_a_deck_id_keeps_its_notes_and_removes_the_old_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _tree(tmp_path, identity=DECK)
+    _build_in(tmp_path, monkeypatch)
+    before = _guids(tmp_path)
+    _tree(tmp_path, identity=DECK.replace("id: identity\n", "id: renamed\n"))
+    output = _build_in(tmp_path, monkeypatch, 1_800_000_100)
+    assert sorted(_guids(tmp_path).values()) == sorted(before.values())
+    assert "renamed: 1 myth notes" in output and "added 0" in output
+    assert "identity: its source ../cards/identity.yaml now builds a deck with another id and all its notes moved " \
+           "to other decks; removed identity.apkg, identity.html from decks" in output
+    assert sorted(p.name for p in (tmp_path / "decks").iterdir()) == ["ankigen.lock", "renamed.apkg", "renamed.html"]
