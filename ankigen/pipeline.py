@@ -418,9 +418,11 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
 
     def number(source: DeckSource) -> DeckSource:
         nonlocal memories
-        previous = context.lock.decks.get(source.key)
-        source, memories = renumber_deck(
-            source, lambda key: _recall(previous, carried, identities.guid(source.key, key)))
+        known = _states_by_key(context.lock.decks.get(source.key))
+        for path, (_, state) in context.carried.items():
+            if path.startswith(source.key + "/"):
+                known[path[len(source.key) + 1:]] = state
+        source, memories = renumber_deck(source, lambda key: _recall(known.get(key)))
         return source
 
     source, deck, diagnostics = _load_deck(file, full_lint=False, number=number)
@@ -442,19 +444,25 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
         for target in report.written:
             new[target] = stage_bytes(target, outputs[target]) if context.stage else outputs[target]
     new_here = appeared(source, (note.key for note in deck.notes if note.guid not in carried and
-                                 (previous is None or note.guid not in previous.notes)))
+                                 (previous is None or note.guid not in previous.notes))) \
+        if context.lock.decks else []  # with no deck in the lock, no note can have moved
     vanished = [Vanished(note_path(deck.key, old.key), guid, vanished_keys(old.key))
                 for guid, old in (previous.notes.items() if previous else ()) if guid not in state.notes]
     moved = {note_path(deck.key, note.key): note.guid for note in deck.notes
-             if note.guid != made_guid(deck.key, note.key)}
+             if note.guid != made_guid(deck.key, note.key)} if identities.moved else {}
     return _Made(diagnostics, _DeckId.of(source), report, state, new, new_here, vanished, moved)
 
 
-def _recall(previous: DeckState | None, carried: dict[str, NoteState], guid: str) -> tuple[int, Memory] | None:
-    """The cloze numbers the lock remembers for a note (also one removed in the last build, or moved here)."""
-    state = carried.get(guid)
-    if state is None and previous is not None:
-        state = previous.notes.get(guid) or previous.removed.get(guid)
+def _states_by_key(previous: DeckState | None) -> dict[str, NoteState]:
+    """A deck's notes in the lock by their key ("myth/item"), also those removed by its last build."""
+    if previous is None:
+        return {}
+    return {state.key: state for state in previous.removed.values()} | \
+        {state.key: state for state in previous.notes.values()}
+
+
+def _recall(state: NoteState | None) -> tuple[int, Memory] | None:
+    """The cloze numbers the lock remembers for a note, if any."""
     return (state.high, state.clozes) if state is not None and state.high else None
 
 
