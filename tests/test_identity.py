@@ -249,3 +249,26 @@ def test_changing_a_deck_id_keeps_its_notes_and_removes_the_old_files(
     assert "identity: its source ../cards/identity.yaml now builds a deck with another id and all its notes moved " \
            "to other decks; removed identity.apkg, identity.html from decks" in output
     assert sorted(p.name for p in (tmp_path / "decks").iterdir()) == ["ankigen.lock", "renamed.apkg", "renamed.html"]
+
+
+def test_upgrading_from_the_0_2_0_lock_keeps_every_note_and_file_and_starts_remembering_numbers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    def shipped(path: str) -> bytes:
+        return subprocess.run(["git", "show", f"{RELEASE_0_2_0}:{path}"], cwd=ROOT, check=True,
+                              capture_output=True).stdout
+
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "decks").mkdir()
+    (tmp_path / "cards" / "deep-learning-myths.yaml").write_bytes(shipped("cards/deep-learning-myths.yaml"))
+    for name in ("deep-learning-myths.apkg", "deep-learning-myths.html", "ankigen.lock"):
+        (tmp_path / "decks" / name).write_bytes(shipped(f"decks/{name}"))
+    old = json.loads(shipped("decks/ankigen.lock"))["decks"]["deep-learning-myths"]["notes"]
+    output = _build_in(tmp_path, monkeypatch, 1_900_000_000)
+    assert "added 0, changed 0, removed 0, unchanged 25; unchanged decks/deep-learning-myths.apkg" in output
+    lock = json.loads((tmp_path / "decks" / "ankigen.lock").read_text("utf-8"))
+    assert lock["version"] == 3
+    new = lock["decks"]["deep-learning-myths"]["notes"]
+    assert {guid: row[:4] for guid, row in new.items()} == old
+    assert all(len(row) == 6 for row in new.values() if row[1] != "myth")  # each cloze note's numbers
