@@ -272,3 +272,32 @@ def test_upgrading_from_the_0_2_0_lock_keeps_every_note_and_file_and_starts_reme
     new = lock["decks"]["deep-learning-myths"]["notes"]
     assert {guid: row[:4] for guid, row in new.items()} == old
     assert all(len(row) == 6 for row in new.values() if row[1] != "myth")  # each cloze note's numbers
+
+
+def test_moves_pair_only_notes_that_are_each_the_only_one_with_their_ids() -> None:
+    from ankigen.identity import Appeared, Vanished, match_moves, vanished_keys
+    from ankigen.model import Location
+
+    def new(path: str, *keys: tuple[str, ...], was: str = "") -> Appeared:
+        return Appeared(path, keys, Location("x.yaml", 1, 1), was)
+
+    def gone(path: str) -> Vanished:
+        return Vanished(path, "guid:" + path, vanished_keys(path.split("/", 1)[1]))
+
+    # a myth moved to another deck with its item; an item moved to another myth
+    moves, problems = match_moves(
+        [new("two/m", ("myth", "m")), new("two/m/t", ("item", "m", "t"), ("item id", "t")),
+         new("one/b/u", ("item", "b", "u"), ("item id", "u"))],
+        [gone("one/m"), gone("one/m/t"), gone("one/a/u")])
+    assert {path: old.path for path, old in moves.items()} == \
+        {"two/m": "one/m", "two/m/t": "one/m/t", "one/b/u": "one/a/u"}
+    assert not problems
+    # one item left, two appeared with its id: neither takes it, both are warned about
+    moves, problems = match_moves([new("one/b/u", ("item", "b", "u"), ("item id", "u")),
+                                   new("one/c/u", ("item", "c", "u"), ("item id", "u"))], [gone("one/a/u")])
+    assert not moves and len(problems) == 2
+    assert "one/a/u disappeared, and 2 notes could be it" in problems[0].message
+    # the same myth and item ids win over an item id alone
+    moves, _ = match_moves([new("two/a/u", ("item", "a", "u"), ("item id", "u"))],
+                           [gone("one/a/u"), gone("one/b/u")])
+    assert moves["two/a/u"].path == "one/a/u"
