@@ -98,14 +98,46 @@ def _build_command(paths: tuple[str, ...], output: Path, options: BuildOptions) 
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="[PATHS]...")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (for CI).")
-def check(paths: tuple[str, ...], strict: bool) -> None:
-    """Validate sources and warn about weak cards, without writing anything.
+@click.option("--fix", is_flag=True, help="Write every missing 'id:' into the sources, changing nothing else.")
+@click.option("--diff", is_flag=True, help="Show what --fix would change, as a diff; write nothing.")
+def check(paths: tuple[str, ...], strict: bool, fix: bool, diff: bool) -> None:
+    """Validate sources and warn about weak cards, without writing anything (but with --fix).
+
+    --fix gives every deck, myth and item without an 'id:' the id it has now,
+    so later edits of its text keep its reviews; files with errors are left as
+    they are. Then the sources are checked as usual.
 
     \b
-    Example:
+    Examples:
       ankigen check cards/ --strict
+      ankigen check --diff       # see the ids --fix would write
+      ankigen check --fix
     """
-    _run(lambda: _check(list(paths), strict))
+    if fix and diff:
+        raise click.UsageError("choose one of --fix and --diff")
+    _run(lambda: _fix(list(paths), write=fix) if fix or diff else _check(list(paths), strict))
+
+
+def _fix(paths: list[str], write: bool) -> int:
+    from ankigen.fix_ids import fix_ids, write_fixes
+
+    fixed, skipped, problems = fix_ids(paths)
+    for problem in problems:
+        click.echo(problem, err=True)
+    for change in fixed:
+        if write:
+            click.echo(f"{change.shown}: wrote {len(change.ids)} id(s): {', '.join(change.ids)}")
+        else:
+            click.echo(change.diff(), nl=False)
+    if write:
+        write_fixes(fixed)
+    for item in skipped:
+        click.echo(f"{item.shown}: {item.reason}", err=True)
+    if problems:
+        return EXIT_SOURCE_ERRORS
+    if not write:
+        return EXIT_OK if not skipped else EXIT_SOURCE_ERRORS
+    return _check(paths, strict=False)
 
 
 @cli.command()
@@ -212,9 +244,13 @@ def _build(paths: list[str], output: Path, options: BuildOptions, check_only: bo
         click.echo(f"{report.key}: {_counts(report)}; {summary}; {verb} {where}")
         if verbose:
             _echo_changed_notes(report)
+        if changes.moved:
+            click.echo(f"  moved here, keeping their reviews: {', '.join(changes.moved)}")
         if changes.removed:
             click.echo(f"  removed notes are shipped once more tagged 'ankigen::removed': in Anki, "
                        f"search 'tag:ankigen::removed' and delete them ({', '.join(sorted(changes.removed))})")
+    for message in outcome.messages:
+        click.echo(message)
     if check_only and (stale or outcome.lock_written):
         if outcome.lock_written and not stale:
             click.echo(f"{display_path(output)}/ankigen.lock is stale")

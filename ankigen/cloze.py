@@ -38,6 +38,7 @@ class Deletion(NamedTuple):  # a tuple, not a dataclass: quicker to make, and a 
     hint: str
     offset: int  # where its '{{' starts in the text
     in_math: bool = False  # inside \\(...\\) or \\[...\\]: its answer is TeX, not Markdown
+    explicit: bool = False  # numbered by the author ('{{c3::...}}'), not by its place
 
 
 @dataclass(frozen=True)
@@ -193,10 +194,11 @@ def _number(raw: list[tuple[int | None, str, str, int, bool]], first_number: int
     next_number = first_number
     deletions = []
     for number, answer, hint, offset, in_math in raw:
+        explicit = number is not None
         if number is None:
             while next_number in taken:
                 next_number += 1
             number = next_number
             next_number += 1
-        deletions.append(Deletion(number, answer, hint, offset, in_math))
+        deletions.append(Deletion(number, answer, hint, offset, in_math, explicit))
     return deletions

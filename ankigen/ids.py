@@ -27,6 +27,12 @@ def is_valid_key(key: str) -> bool:
     return bool(_KEY_PATTERN.match(key))
 
 
+# GUIDs join keys with this (see note_guid); a key holding it could make another
+# note's GUID (myth 'a__b' and item 'b' of myth 'a'), so keys never hold it. No
+# key starts with '_', so the joined string names its keys one way only.
+KEY_JOINER = "__"
+
+
 def slugify(text: str) -> str:
     """A readable default key from text: lower case, words joined by '-', at most 48 chars."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -64,7 +70,7 @@ def note_guid(deck_key: str, myth_key: str, item_key: str | None = None) -> str:
     at a fifth of the cost (tests/test_fast_paths.py checks that they agree).
     """
     parts = ["ankigen", deck_key, myth_key] + ([item_key] if item_key is not None else [])
-    number = int.from_bytes(hashlib.sha256("__".join(parts).encode("utf-8")).digest()[:8], "big")
+    number = int.from_bytes(hashlib.sha256(KEY_JOINER.join(parts).encode("utf-8")).digest()[:8], "big")
     digits = []
     while number:
         number, digit = divmod(number, len(_BASE91))

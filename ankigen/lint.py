@@ -66,6 +66,9 @@ def identity_warnings(source: DeckSource) -> list[Diagnostic]:
     A default id is a slug of the text: editing the text would make a new note and lose its reviews.
     """
     found = []
+    if not source.key_is_explicit:
+        found.append(warning(source.location, f"deck has no 'id' (it defaults to '{source.key}', from the file's "
+                             "name, which changes when the file is renamed)", f"add 'id: {source.key}'"))
     for myth in source.myths:
         if not myth.key_is_explicit:
             found.append(warning(myth.location, f"myth has no 'id' (it defaults to '{myth.key}', which changes "

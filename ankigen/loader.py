@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import yaml
 
@@ -70,9 +70,9 @@ _DECK_KEYS = ("deck", "id", "description", "source", "tags", "myths")
 _DECK_REQUIRED = ("deck", "myths")
 _CITATION_KEYS = ("title", "author", "date", "url")
 _CITATION_REQUIRED = ("title",)
-_MYTH_KEYS = ("id", "myth", "fact", "tags", "techniques", "limitations")
+_MYTH_KEYS = ("id", "myth", "fact", "tags", "techniques", "limitations", "was")
 _MYTH_REQUIRED = ("myth", "fact")
-_ITEM_KEYS = ("name", "id", "text")
+_ITEM_KEYS = ("name", "id", "text", "was")
 _ITEM_REQUIRED = ("name", "text")
 
 T = TypeVar("T")
@@ -138,6 +138,46 @@ def parse_source(data: bytes, path: str, base_dir: str = "",
     if texts is not None:
         texts.extend(reader.texts)
     return (deck if not reader.diagnostics else None), reader.diagnostics
+
+
+class EntrySpot(NamedTuple):
+    """Where a new first-level entry of a mapping can be written (for ``ankigen check --fix``)."""
+
+    at: int  # where, in the text without its BOM
+    indent: int  # the column of the mapping's keys; -1 for a flow mapping ('{a: 1}'): write 'key: value, '
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what YAML counts as line breaks
+
+
+def entry_spots(text: str) -> dict[tuple[int, int], EntrySpot]:
+    """For each mapping in ``text`` (a source that loads), by its 1-based line and column as the model's
+    locations name it: where a new entry goes, right after its first entry and that entry's line (so a
+    block scalar, a comment or a blank line after it is left as it is)."""
+    starts = [0] + [match.end() for match in _LINE_BREAK.finditer(text)]
+    root = yaml.compose(text, Loader=_Loader)
+    spots: dict[tuple[int, int], EntrySpot] = {}
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        stack.extend(value for _, value in node.value)
+        if not node.value:
+            continue
+        key, value = node.value[0]
+        where = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if node.flow_style:
+            spots[where] = EntrySpot(starts[key.start_mark.line] + key.start_mark.column, -1)
+            continue
+        end = value.end_mark
+        line_start = starts[end.line] if end.line < len(starts) else len(text)
+        if text[line_start:line_start + end.column].strip(" \t"):  # the value ends inside the line: after it
+            line_start = starts[end.line + 1] if end.line + 1 < len(starts) else len(text)
+        spots[where] = EntrySpot(line_start, key.start_mark.column)
+    return spots
 
 
 def _decode(data: bytes, path: str) -> tuple[str, Diagnostic | None]:
@@ -498,6 +538,24 @@ class _Reader:
             self.error(node, f"{what} '{value}' is not a valid id",
                        "use letters, digits, '-', '_' and '.', starting with a letter or digit")
             return None
+        if value is not None and ids.KEY_JOINER in value:
+            fixed = value.replace(ids.KEY_JOINER, "-")
+            self.error(node, f"{what} '{value}' contains '{ids.KEY_JOINER}', which ankigen uses to join ids into a "
+                       "note's identity (it could make the identity of another note)",
+                       f"write '{fixed}' instead" + ("" if what == "the deck id" else
+                                                    f"; to keep the notes' reviews, also add 'was: {value}' beside it"))
+            return None
+        return value
+
+    def was(self, node: yaml.Node, what: str, parts: int) -> str:
+        """An id before a rename ('myth/item' for an item in another myth); old ids may hold '__'."""
+        form = "'<item id>' or '<myth id>/<item id>'" if parts == 2 else "'<myth id>'"
+        value = self.scalar(node, what, f"write the old id, as {form}")
+        if value is None:
+            return ""
+        if not all(ids.is_valid_key(part) for part in value.split("/")) or value.count("/") >= parts:
+            self.error(node, f"{what} '{value}' is not an id", f"write the old id, as {form}")
+            return ""
         return value
 
     def tags(self, node: yaml.Node) -> tuple[str, ...]:
@@ -555,7 +613,8 @@ class _Reader:
             return None
         return DeckSource(key=key, name=name, description=description, citation=citation, tags=tags,
                           myths=tuple(myths), path=self.path, location=self.location(root), base_dir=base_dir,
-                          key_location=self.location(entries["id"]) if "id" in entries else None)
+                          key_location=self.location(entries["id"]) if "id" in entries else None,
+                          key_is_explicit="id" in entries)
 
     def citation(self, node: yaml.Node) -> Citation | None:
         entries = self.mapping(node, "'source'", _CITATION_KEYS, _CITATION_REQUIRED)
@@ -583,8 +642,9 @@ class _Reader:
         limitations = self.items(entries.get("limitations"), "limitation", node)
         if statement is None or fact is None or key is None:
             return None
+        was = self.was(entries["was"], "the myth's 'was'", parts=1) if "was" in entries else ""
         return Myth(key=key, key_is_explicit="id" in entries, myth=statement, fact=fact, tags=tags,
-                    techniques=tuple(techniques), limitations=tuple(limitations), location=where)
+                    techniques=tuple(techniques), limitations=tuple(limitations), location=where, was=was)
 
     def items(self, node: yaml.Node | None, kind: ItemKind, myth: yaml.Node) -> list[Item]:
         if node is None:
@@ -607,8 +667,9 @@ class _Reader:
         cloze = self.cloze(text) if text is not None else None
         if name is None or text is None or key is None or cloze is None:
             return None
+        was = self.was(entries["was"], f"the {kind}'s 'was'", parts=2) if "was" in entries else ""
         return Item(kind=kind, key=key, key_is_explicit="id" in entries, name=name, text=text, cloze=cloze,
-                    location=where)
+                    location=where, was=was)
 
     def cloze(self, text: Text) -> ClozeText | None:
         try:

@@ -20,10 +20,15 @@ from typing import Any, NamedTuple
 from ankigen.atomic import write_bytes_atomic
 
 LOCK_NAME = "ankigen.lock"
-# 2: each deck's entry holds its "summary". Version 1 locks are still read (their
-# decks are built again, as a new ankigen version always does).
-LOCK_VERSION = 2
-_READABLE_VERSIONS = (1, 2)
+# 2: each deck's entry holds its "summary". 3: "source" is relative to the lock's
+# folder (it was relative to where ankigen ran), each deck keeps the "latest" time
+# it stamped, cloze notes their deletions' numbers, and "guids" the notes that
+# moved. Older locks are still read (their decks are built again, as a new
+# ankigen version always does).
+LOCK_VERSION = 3
+_READABLE_VERSIONS = (1, 2, 3)
+
+Clozes = tuple[tuple[int, str], ...]  # a cloze note's deletions in text order: (number, answer as written)
 
 
 class NoteState(NamedTuple):  # a tuple, not a dataclass: quicker to make, and a lock holds many
@@ -31,6 +36,8 @@ class NoteState(NamedTuple):  # a tuple, not a dataclass: quicker to make, and a
     kind: str
     hash: str
     mod: int
+    high: int = 0  # a cloze note's highest deletion number ever used: never given again
+    clozes: Clozes = ()
 
 
 class DeckSummary(NamedTuple):
@@ -52,11 +59,13 @@ class DeckState:
     """
 
     def __init__(self, source: str, inputs: str, outputs: dict[str, str], notes: dict[str, NoteState],
-                 removed: dict[str, NoteState] | None = None, summary: DeckSummary | None = None) -> None:
-        self.source = source
+                 removed: dict[str, NoteState] | None = None, summary: DeckSummary | None = None,
+                 latest: int = 0) -> None:
+        self.source = source  # relative to the lock's folder, with '/'
         self.inputs = inputs  # digest of everything the outputs are made from
         self.outputs = outputs  # file name -> sha256
         self.summary = summary  # None when read from a version 1 lock
+        self.latest = latest  # the newest time ever stamped on a note or tombstone of the deck
         self._notes: dict[str, NoteState] | None = notes  # guid -> state
         self._removed: dict[str, NoteState] | None = removed or {}  # tombstones shipped in these outputs
         self._entry = ""  # the deck's entry in the lock file, as read or once written out (see entry())
@@ -92,7 +101,8 @@ class DeckState:
         """Sent to another process as its lock entry (one string) once it has one, not as thousands of tuples."""
         if self._entry:
             return _state_from_entry, (self._entry, self._rows[0])
-        return DeckState, (self.source, self.inputs, self.outputs, self.notes, self.removed, self.summary)
+        return DeckState, (self.source, self.inputs, self.outputs, self.notes, self.removed, self.summary,
+                           self.latest)
 
     def _parse(self, rows: str) -> dict[str, NoteState]:
         try:
@@ -101,9 +111,9 @@ class DeckState:
             raise _unreadable(self._rows[0], exc) from exc
 
     @classmethod
-    def _as_read(cls, source: str, inputs: str, outputs: dict[str, str], summary: DeckSummary | None, entry: str,
-                 lock_path: str, notes: str, removed: str) -> DeckState:
-        state = cls(source, inputs, outputs, {}, {}, summary)
+    def _as_read(cls, source: str, inputs: str, outputs: dict[str, str], summary: DeckSummary | None, latest: int,
+                 entry: str, lock_path: str, notes: str, removed: str) -> DeckState:
+        state = cls(source, inputs, outputs, {}, {}, summary, latest)
         state._notes = state._removed = None
         state._entry, state._rows = entry, (lock_path, notes, removed)
         return state
@@ -112,11 +122,23 @@ class DeckState:
 @dataclass
 class Lock:
     decks: dict[str, DeckState] = field(default_factory=dict)
+    # "deck/myth" or "deck/myth/item" -> GUID, for the notes whose GUID is not the one
+    # their ids make (ids.note_guid): they moved, or were renamed with 'was:'.
+    guids: dict[str, str] = field(default_factory=dict)
+    version: int = LOCK_VERSION  # as read: sources in older locks are relative to where ankigen ran
 
     def to_bytes(self) -> bytes:
         """JSON with one line per note, so a diff of the lock reads as a list of changed notes."""
         entries = [deck.entry(key) for key, deck in sorted(self.decks.items())]
-        return (_HEAD + ",\n".join(entries) + ("\n" if entries else "") + _TAIL).encode("utf-8")
+        rows = [f"  {encode_basestring_ascii(path)}: {encode_basestring_ascii(guid)}"
+                for path, guid in sorted(self.guids.items())]
+        guids = ("{\n" + ",\n".join(rows) + "\n }") if rows else "{}"
+        return (_HEAD + ",\n".join(entries) + ("\n" if entries else "") + _MIDDLE + guids + _END).encode("utf-8")
+
+    @property
+    def latest(self) -> int:
+        """The newest time stamped on any note or tombstone of any deck."""
+        return max((deck.latest for deck in self.decks.values()), default=0)
 
 
 def _format_entry(key: str, deck: DeckState) -> str:
@@ -125,7 +147,8 @@ def _format_entry(key: str, deck: DeckState) -> str:
              f'   "source": {dump(deck.source)},',
              f'   "inputs": {dump(deck.inputs)},',
              f'   "outputs": {dump(dict(sorted(deck.outputs.items())))},',
-             f'   "summary": {dump(dict(deck.summary._asdict()) if deck.summary else None)},']
+             f'   "summary": {dump(dict(deck.summary._asdict()) if deck.summary else None)},',
+             f'   "latest": {int(deck.latest)},']
     for section, notes in (("notes", deck.notes), ("removed", deck.removed)):
         rows = [f"    {encode_basestring_ascii(guid)}: {_note_json(state)}" for guid, state in sorted(notes.items())]
         body = ("\n" + ",\n".join(rows) + "\n   ") if rows else ""
@@ -135,18 +158,28 @@ def _format_entry(key: str, deck: DeckState) -> str:
 
 
 _HEAD = f'{{\n "version": {LOCK_VERSION},\n "decks": {{\n'
-_TAIL = " }\n}\n"
+_MIDDLE = ' },\n "guids": '
+_END = "\n}\n"
 
 
 def _note_json(state: NoteState) -> str:
-    """``json.dumps([key, kind, hash, mod], ensure_ascii=False)``, without its setup per call (0.1 s per 50,000)."""
-    return f"[{encode_basestring(state.key)}, {encode_basestring(state.kind)}, {encode_basestring(state.hash)}, " \
-           f"{int.__repr__(state.mod)}]"
+    """``json.dumps([key, kind, hash, mod(, high, clozes)], ensure_ascii=False)``, without its setup per call
+    (0.1 s per 50,000). A myth note's row has no cloze numbers."""
+    row = f"[{encode_basestring(state.key)}, {encode_basestring(state.kind)}, {encode_basestring(state.hash)}, " \
+          f"{int.__repr__(state.mod)}"
+    if not state.high:
+        return row + "]"
+    clozes = ", ".join(f"[{int.__repr__(number)}, {encode_basestring(answer)}]" for number, answer in state.clozes)
+    return f"{row}, {int.__repr__(state.high)}, [{clozes}]]"
 
 
 def _note_state(row: list[Any]) -> NoteState:
-    key, kind, digest, mod = row
-    return NoteState(str(key), str(kind), str(digest), int(mod))
+    if len(row) == 4:
+        key, kind, digest, mod = row
+        return NoteState(str(key), str(kind), str(digest), int(mod))
+    key, kind, digest, mod, high, clozes = row
+    return NoteState(str(key), str(kind), str(digest), int(mod), int(high),
+                     tuple((int(number), str(answer)) for number, answer in clozes))
 
 
 class LockError(Exception):
@@ -166,24 +199,25 @@ def read_lock(folder: Path) -> Lock:
         return Lock()
     try:
         text = raw.decode("utf-8")
-        decks = _read_as_written(text, str(path))
-        if decks is None:  # not laid out as ankigen writes it (merged or edited by hand, or an old version)
-            decks = _read_any_layout(text)
-        return Lock(decks)
+        lock = _read_as_written(text, str(path))
+        if lock is None:  # not laid out as ankigen writes it (merged or edited by hand, or an old version)
+            lock = _read_any_layout(text)
+        return lock
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise _unreadable(path, exc) from exc
 
 
-def _read_any_layout(text: str) -> dict[str, DeckState]:
+def _read_any_layout(text: str) -> Lock:
     data = json.loads(text)
     if data.get("version") not in _READABLE_VERSIONS:
         raise ValueError(f"unsupported version {data.get('version')!r}")
-    return {key: DeckState(
+    return Lock({key: DeckState(
         source=str(entry["source"]), inputs=str(entry["inputs"]), outputs=dict(entry["outputs"]),
         notes={guid: _note_state(row) for guid, row in entry["notes"].items()},
         removed={guid: _note_state(row) for guid, row in entry.get("removed", {}).items()},
-        summary=_summary(entry.get("summary")))
-        for key, entry in data["decks"].items()}
+        summary=_summary(entry.get("summary")), latest=int(entry.get("latest", 0)))
+        for key, entry in data["decks"].items()},
+        {str(path): str(guid) for path, guid in data.get("guids", {}).items()}, int(data["version"]))
 
 
 def _summary(data: Any) -> DeckSummary | None:
@@ -195,16 +229,16 @@ def _summary(data: Any) -> DeckSummary | None:
 # An entry as to_bytes writes it, its note rows (one per line) left unread.
 _ENTRY = re.compile(r'  ("[^\n]*"): \{\n'
                     r'   "source": ([^\n]*),\n   "inputs": ([^\n]*),\n   "outputs": ([^\n]*),\n'
-                    r'   "summary": ([^\n]*),\n'
+                    r'   "summary": ([^\n]*),\n   "latest": (-?\d+),\n'
                     r'   "notes": (\{\}|\{\n(?:    [^\n]*\n)*   \}),\n'
                     r'   "removed": (\{\}|\{\n(?:    [^\n]*\n)*   \})\n  \}')
 
 
 def _state_from_match(match: re.Match[str], path: str) -> tuple[str, DeckState]:
-    key, source, inputs, outputs, summary, notes, removed = match.groups()
+    key, source, inputs, outputs, summary, latest, notes, removed = match.groups()
     return json.loads(key), DeckState._as_read(
         str(json.loads(source)), str(json.loads(inputs)), dict(json.loads(outputs)), _summary(json.loads(summary)),
-        match.group(), path, notes, removed)
+        int(latest), match.group(), path, notes, removed)
 
 
 def _state_from_entry(entry: str, path: str) -> DeckState:
@@ -214,12 +248,16 @@ def _state_from_entry(entry: str, path: str) -> DeckState:
     return _state_from_match(match, path)[1]
 
 
-def _read_as_written(text: str, path: str) -> dict[str, DeckState] | None:
-    """The decks of a lock laid out exactly as to_bytes writes it, note rows unparsed; None if it is not."""
-    if not (text.startswith(_HEAD) and text.endswith(_TAIL)):
+def _read_as_written(text: str, path: str) -> Lock | None:
+    """A lock laid out exactly as to_bytes writes it, its decks' note rows unparsed; None if it is not."""
+    end = text.rfind(_MIDDLE)
+    if not (text.startswith(_HEAD) and text.endswith(_END)) or end < 0:
+        return None
+    guids = json.loads(text[end + len(_MIDDLE):len(text) - len(_END)])
+    if not isinstance(guids, dict):
         return None
     decks: dict[str, DeckState] = {}
-    position, end = len(_HEAD), len(text) - len(_TAIL)
+    position = len(_HEAD)
     while position < end:
         match = _ENTRY.match(text, position)
         if match is None:
@@ -231,7 +269,7 @@ def _read_as_written(text: str, path: str) -> dict[str, DeckState] | None:
         if not text.startswith(separator, position):
             return None
         position += len(separator)
-    return decks
+    return Lock(decks, {str(key): str(guid) for key, guid in guids.items()})
 
 
 def write_lock(folder: Path, lock: Lock, dry_run: bool = False) -> bool:

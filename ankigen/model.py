@@ -100,6 +100,7 @@ class Item:
     text: Text
     cloze: ClozeText  # ``text`` parsed: literal pieces and numbered deletions
     location: Location
+    was: str = ""  # 'was:': its id before a rename, or 'myth/item' (see identity.py)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class Myth:
     techniques: tuple[Item, ...]
     limitations: tuple[Item, ...]
     location: Location
+    was: str = ""  # 'was:': its id before a rename (see identity.py)
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -132,3 +134,4 @@ class DeckSource:
     location: Location = field(compare=False)
     base_dir: str = ""
     key_location: Location | None = field(default=None, compare=False)  # its 'id:' value; None: from the file name
+    key_is_explicit: bool = True

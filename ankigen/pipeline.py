@@ -28,21 +28,32 @@ from typing import TYPE_CHECKING
 
 from ankigen import __version__
 from ankigen.atomic import remove_stale_temps, stage_bytes, write_bytes_atomic
+from ankigen.cloze_numbers import Memory, renumber_deck
 from ankigen.digests import FileDigests
 from ankigen.errors import Diagnostic, error
+from ankigen.identity import (
+    Appeared,
+    Identities,
+    Vanished,
+    appeared,
+    made_guid,
+    match_moves,
+    note_path,
+    vanished_keys,
+)
 from ankigen.loader import MAX_SOURCE_BYTES, load_source, parse_source
 from ankigen.loader import json_schema as json_schema  # for `ankigen schema`: the CLI reaches stages through here
-from ankigen.lockfile import DeckState, DeckSummary, Lock, NoteState, read_lock, write_lock
+from ankigen.lockfile import LOCK_VERSION, DeckState, DeckSummary, Lock, NoteState, read_lock, write_lock
 from ankigen.model import DeckSource, Location, Text
 from ankigen.notetypes import notetypes_fingerprint
 from ankigen.parallel import run_jobs, worker_count
+from ankigen.retired import REMOVED_TAG, retire_decks, retiring_decks
 
 if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing to do needs none of them
     from ankigen.cards import DeckCards, Note
 
 SOURCE_SUFFIXES = (".yaml", ".yml")
 DEFAULT_SOURCES = "cards"
-REMOVED_TAG = "ankigen::removed"
 FORMATS = ("apkg", "html")
 
 
@@ -62,10 +73,11 @@ class Changes:
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     unchanged: int = 0
+    moved: tuple[str, ...] = ()  # notes that moved here, keeping their GUID: "myth/item (was other/item)"
 
     @property
     def any(self) -> bool:
-        return bool(self.added or self.changed or self.removed)
+        return bool(self.added or self.changed or self.removed or self.moved)
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,7 @@ class Outcome:
     reports: list[DeckReport] = field(default_factory=list)
     lock_written: bool = False
     sources: int = 0  # how many source files were read (for `check`'s count)
+    messages: list[str] = field(default_factory=list)  # what became of decks whose source is gone
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -110,6 +123,12 @@ def display_path(path: Path) -> str:
 def _resolved(folder: str) -> Path:
     """The working directory, resolved once rather than for each of a build's hundreds of paths."""
     return Path(folder).resolve()
+
+
+def lock_path(path: Path, out_root: Path) -> str:
+    """A source as the lock names it: relative to the lock's folder (``out_root``, resolved), with '/', so any
+    working directory agrees."""
+    return Path(os.path.relpath(path.resolve(), out_root)).as_posix()
 
 
 def discover_sources(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
@@ -156,8 +175,12 @@ def _load_decks(found: tuple[list[Path], list[Diagnostic]], lint: bool) -> tuple
     return loaded, diagnostics
 
 
-def _load_deck(file: _SourceFile, full_lint: bool) -> tuple[DeckSource | None, DeckCards | None, list[Diagnostic]]:
-    """Parse, validate and derive one source; ``full_lint`` adds the card-quality rules to the identity one."""
+def _load_deck(file: _SourceFile, full_lint: bool, number: Callable[[DeckSource], DeckSource] | None = None
+               ) -> tuple[DeckSource | None, DeckCards | None, list[Diagnostic]]:
+    """Parse, validate and derive one source; ``full_lint`` adds the card-quality rules to the identity one.
+
+    ``number`` gives the cloze deletions the numbers the lock remembers (a build's; a check numbers by place).
+    """
     from ankigen.cards import derive_deck, image_problems
     from ankigen.lint import identity_warnings, lint_deck
 
@@ -168,6 +191,8 @@ def _load_deck(file: _SourceFile, full_lint: bool) -> tuple[DeckSource | None, D
         source, diagnostics = parse_source(file.raw, file.shown, base_dir=str(file.path.parent), texts=texts)
     if source is None:  # its images are checked all the same: every mistake of a file in one run
         return None, None, diagnostics + image_problems(texts, str(file.path.parent))
+    if number is not None and not any(d.severity == "error" for d in diagnostics):
+        source = number(source)
     deck, problems = derive_deck(source)
     diagnostics += problems + (lint_deck(source, deck) if full_lint else identity_warnings(source))
     return source, deck, diagnostics
@@ -258,24 +283,30 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
            progress: Callable[[int, int], None] | None) -> Outcome:
     files, diagnostics = discover_sources(paths)
     shown = [display_path(path) for path in files]
+    out_root = out_dir.resolve()
+    locked = [lock_path(path, out_root) for path in files]
     lock = read_lock(out_dir)
+    if lock.version < 3:  # its sources are relative to where that build ran: take it to be here
+        for state in lock.decks.values():
+            state.source = lock_path(Path(state.source), out_root)
     if not dry_run and out_dir.is_dir():
         remove_stale_temps(out_dir)
     by_source = {state.source: key for key, state in lock.decks.items()}
     digests = FileDigests.for_folder(out_dir)
     with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as threads:  # hashing and reading release the GIL
-        unchanged = threads.map(lambda index: _unchanged_deck(files[index], shown[index], options, lock, by_source,
+        unchanged = threads.map(lambda index: _unchanged_deck(files[index], locked[index], options, lock, by_source,
                                                               out_dir, digests), range(len(files)))
         settled = {index: report for index, report in enumerate(unchanged) if report is not None}
     digests.save()
-    context = _BuildContext(out_dir, options, lock, now if now is not None else build_time(), dry_run)
+    context = _BuildContext(out_dir, options, lock, now if now is not None else build_time(), dry_run, lock.latest)
     made: dict[int, _Made] = {}
 
     def make(indexes: list[int]) -> None:
-        jobs = [_SourceFile(files[index], shown[index], _read_source(files[index])) for index in indexes]
+        jobs = [_SourceFile(files[index], shown[index], _read_source(files[index]), locked[index])
+                for index in indexes]
         for job in jobs:  # read their notes from the lock here, where a damaged lock stops the build at once
-            if job.shown in by_source:
-                lock.decks[by_source[job.shown]].read_rows()
+            if job.in_lock in by_source:
+                lock.decks[by_source[job.in_lock]].read_rows()
         weights = [len(job.raw or b"") for job in jobs]
         stage = worker_count(len(jobs), sum(weights)) > 1
         done = (lambda count: progress(len(settled) + len(made) + count, len(files))) if progress else None
@@ -293,6 +324,21 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
     for result in made.values():
         diagnostics.extend(result.diagnostics)
     diagnostics.extend(_duplicate_decks(result.deck for _, result in sorted(made.items()) if result.deck is not None))
+    retiring: dict[str, DeckState] = {}
+    if not any(d.severity == "error" for d in diagnostics):
+        built = {report.key for report in settled.values()} | {r.deck.key for r in made.values() if r.deck}
+        retiring = retiring_decks(lock, built, set(locked), out_dir)
+        moves, problems = _find_moves(made, retiring, lock)
+        diagnostics.extend(problems)
+        if moves:  # build again the decks that notes moved from or to, now knowing which
+            context = dataclasses.replace(context, carried=moves,
+                                          moved_out=frozenset(guid for guid, _ in moves.values()))
+            again = sorted(index for index, result in made.items() if result.deck is not None and (
+                any(a.path in moves for a in result.appeared) or
+                any(v.guid in context.moved_out for v in result.vanished)))
+            for index in again:
+                made.pop(index).discard()
+            make(again)
     diagnostics.sort(key=lambda d: d.sort_key)
     outcome = Outcome(diagnostics)
     if outcome.errors:
@@ -308,9 +354,28 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
         result.commit()
         lock.decks[result.deck.key] = result.state
         outcome.reports.append(result.report)
+    rebuilt = {result.deck.key for result in made.values() if result.deck is not None} | set(retiring)
+    lock.guids = {path: guid for path, guid in lock.guids.items() if path.split("/")[0] not in rebuilt}
+    for result in made.values():
+        lock.guids.update(result.moved)
+    outcome.messages = retire_decks(lock, retiring, context.moved_out, out_dir, context.now, dry_run, set(locked))
     # With every deck skipped the lock is as it was read: no need to write it out to compare.
-    outcome.lock_written = write_lock(out_dir, lock, dry_run=dry_run) if made or not settled else False
+    outcome.lock_written = write_lock(out_dir, lock, dry_run=dry_run) if made or not settled or retiring else False
     return outcome
+
+
+def _find_moves(made: dict[int, _Made], retiring: dict[str, DeckState], lock: Lock
+                ) -> tuple[dict[str, tuple[str, NoteState]], list[Diagnostic]]:
+    """The notes that moved in this build: path now -> the GUID and lock state they keep (see identity.py)."""
+    appeared = [note for result in made.values() for note in result.appeared]
+    vanished = [note for result in made.values() for note in result.vanished]
+    vanished += [Vanished(note_path(key, old.key), guid, vanished_keys(old.key))
+                 for key, state in retiring.items() for guid, old in state.notes.items()]
+    if not appeared or not vanished:
+        return {}, []
+    matches, problems = match_moves(appeared, vanished)
+    return {path: (old.guid, lock.decks[old.path.split("/")[0]].notes[old.guid]._replace(key=old.path))
+            for path, old in matches.items()}, problems  # (the state named by its old path, for the report)
 
 
 @dataclass(frozen=True)
@@ -318,6 +383,7 @@ class _SourceFile:
     path: Path
     shown: str  # the path as messages show it
     raw: bytes | None  # None when it cannot be read or is too large: the loader says why
+    in_lock: str = ""  # the path as the lock names it (see lock_path)
 
 
 def _read_source(path: Path) -> bytes | None:
@@ -334,6 +400,9 @@ class _BuildContext:
     lock: Lock
     now: int
     dry_run: bool
+    latest: int = 0  # the newest time the lock holds: a new (or restored) note is stamped later than any
+    carried: dict[str, tuple[str, NoteState]] = field(default_factory=dict)  # path -> GUID and state it moved with
+    moved_out: frozenset[str] = frozenset()  # GUIDs that moved to another place: not retired where they were
     stage: bool = False  # hand outputs back in temporary files (from worker processes), not in memory
 
 
@@ -346,6 +415,9 @@ class _Made:
     report: DeckReport | None = None
     state: DeckState | None = None
     outputs: dict[Path, bytes | Path] = field(default_factory=dict)  # target -> new bytes, or a staged temp file
+    appeared: list[Appeared] = field(default_factory=list)  # notes new at their place: may have moved here
+    vanished: list[Vanished] = field(default_factory=list)  # notes gone from their place: may have moved
+    moved: dict[str, str] = field(default_factory=dict)  # path -> GUID of its notes whose GUID its ids do not make
 
     def commit(self) -> None:
         for target, new in self.outputs.items():
@@ -366,35 +438,74 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     Of the lint rules, a build runs only the identity one: the card-quality
     rules cost as much as rendering and belong to ``ankigen check``.
     """
-    source, deck, diagnostics = _load_deck(file, full_lint=False)
+    memories: dict[str, tuple[int, Memory]] = {}
+    identities = Identities(context.lock.guids | {path: guid for path, (guid, _) in context.carried.items()})
+    carried = {guid: state for guid, state in context.carried.values()}
+
+    def number(source: DeckSource) -> DeckSource:
+        nonlocal memories
+        known = _states_by_key(context.lock.decks.get(source.key))
+        for path, (_, state) in context.carried.items():
+            if path.startswith(source.key + "/"):
+                known[path[len(source.key) + 1:]] = state
+        source, memories = renumber_deck(source, lambda key: _recall(known.get(key)))
+        return source
+
+    source, deck, diagnostics = _load_deck(file, full_lint=False, number=number)
     if source is None or deck is None:
         return _Made(diagnostics)
     if any(d.severity == "error" for d in diagnostics):
         return _Made(diagnostics, _DeckId.of(source))
+    if identities.moved:  # some notes keep a GUID their ids no longer make
+        notes = tuple(note if (guid := identities.guid(deck.key, note.key)) == note.guid else
+                      dataclasses.replace(note, guid=guid) for note in deck.notes)
+        deck = dataclasses.replace(deck, notes=notes)
     raw = file.raw if file.raw is not None else file.path.read_bytes()
-    report, state, outputs = _build_deck(deck, raw, context.out_dir, context.options,
-                                         context.lock.decks.get(source.key), context.now)
+    previous = context.lock.decks.get(source.key)
+    report, state, outputs = _build_deck(deck, raw, file.in_lock, context.out_dir, context.options,
+                                         previous, context.now, context.latest, memories, carried,
+                                         context.moved_out)
     new: dict[Path, bytes | Path] = {}
     if not context.dry_run:
         for target in report.written:
             new[target] = stage_bytes(target, outputs[target]) if context.stage else outputs[target]
-    return _Made(diagnostics, _DeckId.of(source), report, state, new)
+    new_here = appeared(source, (note.key for note in deck.notes if note.guid not in carried and
+                                 (previous is None or note.guid not in previous.notes))) \
+        if context.lock.decks else []  # with no deck in the lock, no note can have moved
+    vanished = [Vanished(note_path(deck.key, old.key), guid, vanished_keys(old.key))
+                for guid, old in (previous.notes.items() if previous else ()) if guid not in state.notes]
+    moved = {note_path(deck.key, note.key): note.guid for note in deck.notes
+             if note.guid != made_guid(deck.key, note.key)} if identities.moved else {}
+    return _Made(diagnostics, _DeckId.of(source), report, state, new, new_here, vanished, moved)
 
 
-def _unchanged_deck(source: Path, shown: str, options: BuildOptions, lock: Lock, by_source: dict[str, str],
+def _states_by_key(previous: DeckState | None) -> dict[str, NoteState]:
+    """A deck's notes in the lock by their key ("myth/item"), also those removed by its last build."""
+    if previous is None:
+        return {}
+    return {state.key: state for state in previous.removed.values()} | \
+        {state.key: state for state in previous.notes.values()}
+
+
+def _recall(state: NoteState | None) -> tuple[int, Memory] | None:
+    """The cloze numbers the lock remembers for a note, if any."""
+    return (state.high, state.clozes) if state is not None and state.high else None
+
+
+def _unchanged_deck(source: Path, in_lock: str, options: BuildOptions, lock: Lock, by_source: dict[str, str],
                     out_dir: Path, digests: FileDigests) -> DeckReport | None:
     """The report for a deck built from these very inputs whose outputs are as built; None if it needs building.
 
     What the report says of the deck comes from the lock's summary of it.
     """
-    key = by_source.get(shown)
+    key = by_source.get(in_lock)
     if key is None:
         return None
     state = lock.decks[key]
     if state.summary is None:
         return None
     source_digest = digests.sha256(source)
-    if source_digest is None or state.inputs != _inputs_digest(shown, source_digest, options):
+    if source_digest is None or state.inputs != _inputs_digest(in_lock, source_digest, options):
         return None
     names = [f"{key}.{kind}" for kind in options.formats]
     if sorted(state.outputs) != sorted(names):
@@ -415,7 +526,9 @@ def build_time() -> int:
 
 def _inputs_digest(source_path: str, source_sha256: str, options: BuildOptions) -> str:
     digest = hashlib.sha256()
-    for part in (__version__, notetypes_fingerprint(), options.describe(), source_path, source_sha256):
+    # With a new lock version every deck is built once more, to record what the new lock keeps.
+    for part in (__version__, str(LOCK_VERSION), notetypes_fingerprint(), options.describe(), source_path,
+                 source_sha256):
         digest.update(part.encode("utf-8") + b"\x00")
     return digest.hexdigest()
 
@@ -424,35 +537,44 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _note_times(deck: DeckCards, previous: DeckState | None, now: int) -> tuple[dict[str, NoteState], Changes]:
-    """Keep each unchanged note's time; give changed and new notes a time newer than any they had."""
+def _note_times(deck: DeckCards, previous: DeckState | None, now: int, latest: int,
+                memories: dict[str, tuple[int, Memory]], carried: dict[str, NoteState],
+                moved_out: frozenset[str]) -> tuple[dict[str, NoteState], Changes]:
+    """Keep each unchanged note's time; give changed notes a time newer than they had, and new notes one newer
+    than any in the lock (a restored note must be newer than its tombstone, or Anki keeps it retired)."""
     before = previous.notes if previous else {}
     states: dict[str, NoteState] = {}
-    added, changed = [], []
+    added, changed, moved = [], [], []
     for note in deck.notes:
         old = before.get(note.guid)
+        if old is None and note.guid in carried:
+            old = carried[note.guid]
+        if old is not None and old.key != note.key:
+            moved.append(f"{note.key} (was {old.key})")
         digest = note.content_hash
         if old is None:
-            mod = now
+            mod = max(now, latest + 1) if latest else now
             added.append(note.key)
         elif old.hash != digest:
             mod = max(now, old.mod + 1)
             changed.append(note.key)
         else:
             mod = old.mod
-        states[note.guid] = NoteState(note.key, note.kind, digest, mod)
-    removed = tuple(state.key for guid, state in before.items() if guid not in states)
+        states[note.guid] = NoteState(note.key, note.kind, digest, mod, *memories.get(note.key, (0, ())))
+    removed = tuple(state.key for guid, state in before.items() if guid not in states and guid not in moved_out)
     unchanged = len(deck.notes) - len(added) - len(changed)
-    return states, Changes(tuple(added), tuple(changed), removed, unchanged)
+    return states, Changes(tuple(added), tuple(changed), removed, unchanged, tuple(moved))
 
 
-def _build_deck(deck: DeckCards, raw: bytes, out_dir: Path, options: BuildOptions, previous: DeckState | None,
-                now: int) -> tuple[DeckReport, DeckState, dict[Path, bytes]]:
+def _build_deck(deck: DeckCards, raw: bytes, in_lock: str, out_dir: Path, options: BuildOptions,
+                previous: DeckState | None, now: int, latest: int, memories: dict[str, tuple[int, Memory]],
+                carried: dict[str, NoteState], moved_out: frozenset[str]
+                ) -> tuple[DeckReport, DeckState, dict[Path, bytes]]:
     """A deck's outputs, and its report and lock entry; ``report.written`` names the outputs that differ."""
     from ankigen.apkg import apkg_bytes, read_tombstones
 
-    states, changes = _note_times(deck, previous, now)
-    removed = _removed_states(previous, states, changes, now)
+    states, changes = _note_times(deck, previous, now, latest, memories, carried, moved_out)
+    removed = _removed_states(previous, states, changes, now, moved_out)
     outputs: dict[str, bytes] = {}
     if "apkg" in options.formats:
         apkg_path = out_dir / f"{deck.key}.apkg"
@@ -469,15 +591,16 @@ def _build_deck(deck: DeckCards, raw: bytes, out_dir: Path, options: BuildOption
     paths = tuple(out_dir / name for name in outputs)
     report = _report(deck, paths, tuple(written), changes)
     summary = DeckSummary(deck.name, report.myth_notes, report.cloze_notes, report.myth_cards, report.cloze_cards)
-    state = DeckState(source=deck.source_path, inputs=_inputs_digest(deck.source_path, _sha256(raw), options),
+    state = DeckState(source=in_lock, inputs=_inputs_digest(in_lock, _sha256(raw), options),
                       outputs={name: _sha256(data) for name, data in outputs.items()},
-                      notes=states, removed=removed, summary=summary)
+                      notes=states, removed=removed, summary=summary,
+                      latest=max([previous.latest if previous else 0] + [s.mod for s in (states | removed).values()]))
     state.entry(deck.key)  # written out here, in the worker process when there are several
     return report, state, dict(zip(paths, outputs.values(), strict=True))
 
 
 def _removed_states(previous: DeckState | None, states: dict[str, NoteState], changes: Changes,
-                    now: int) -> dict[str, NoteState]:
+                    now: int, moved_out: frozenset[str] = frozenset()) -> dict[str, NoteState]:
     """Tombstones to ship: notes removed since the last build, shipped once more tagged as removed.
 
     A rebuild with no change keeps the previous build's tombstones (same output);
@@ -487,8 +610,8 @@ def _removed_states(previous: DeckState | None, states: dict[str, NoteState], ch
         return {}
     if not changes.any:
         return dict(previous.removed)
-    return {guid: NoteState(state.key, state.kind, state.hash, max(now, state.mod + 1))
-            for guid, state in previous.notes.items() if guid not in states}
+    return {guid: state._replace(mod=max(now, state.mod + 1))
+            for guid, state in previous.notes.items() if guid not in states and guid not in moved_out}
 
 
 def _report(deck: DeckCards, outputs: tuple[Path, ...], written: tuple[Path, ...], changes: Changes) -> DeckReport:

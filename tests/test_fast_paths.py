@@ -349,12 +349,17 @@ def test_near_duplicate_search_finds_what_comparing_every_pair_finds(drafts: lis
     assert _near_duplicates(items) == near_duplicates_every_pair(items)
 
 
+def _row(s: object) -> list[object]:
+    row = [s.key, s.kind, s.hash, s.mod]  # type: ignore[attr-defined]
+    return [*row, s.high, [list(c) for c in s.clozes]] if s.high else row  # type: ignore[attr-defined]
+
+
 def lock_bytes_with_json_dumps(lock: object) -> bytes:
     """lockfile.Lock.to_bytes as first written: json.dumps for every guid and note row."""
     import json
 
     dump = json.dumps
-    lines = ["{", ' "version": 2,', ' "decks": {']
+    lines = ["{", ' "version": 3,', ' "decks": {']
     decks = sorted(lock.decks.items())  # type: ignore[attr-defined]
     for index, (key, deck) in enumerate(decks):
         lines.append(f"  {dump(key)}: {{")
@@ -362,66 +367,79 @@ def lock_bytes_with_json_dumps(lock: object) -> bytes:
         lines.append(f'   "inputs": {dump(deck.inputs)},')
         lines.append(f'   "outputs": {dump(dict(sorted(deck.outputs.items())))},')
         lines.append(f'   "summary": {dump(deck.summary._asdict() if deck.summary else None)},')
+        lines.append(f'   "latest": {dump(deck.latest)},')
         for section, notes in (("notes", deck.notes), ("removed", deck.removed)):
-            rows = [f"    {dump(guid)}: {dump([s.key, s.kind, s.hash, s.mod], ensure_ascii=False)}"
+            rows = [f"    {dump(guid)}: {dump(_row(s), ensure_ascii=False)}"
                     for guid, s in sorted(notes.items())]
             body = ("\n" + ",\n".join(rows) + "\n   ") if rows else ""
             lines.append(f'   "{section}": {{{body}}}' + ("," if section == "notes" else ""))
         lines.append("  }" + ("," if index < len(decks) - 1 else ""))
-    lines += [" }", "}", ""]
+    guids = sorted(lock.guids.items())  # type: ignore[attr-defined]
+    lines.append(" },")
+    lines.append(' "guids": ' + ("{" if guids else "{}"))
+    if guids:
+        lines.append(",\n".join(f"  {dump(path)}: {dump(guid)}" for path, guid in guids))
+        lines.append(" }")
+    lines += ["}", ""]
     return "\n".join(lines).encode("utf-8")
 
 
-note_states = st.builds(lambda key, kind, digest, mod: (key, kind, digest, mod), st.text(max_size=12),
+note_states = st.builds(lambda key, kind, digest, mod, high, clozes: (key, kind, digest, mod, high,
+                                                                     tuple(clozes) if high else ()),
+                        st.text(max_size=12),
                         st.sampled_from(["myth", "technique", "limitation", "é\"\\\n"]), st.text(max_size=16),
-                        st.integers(-(2**63), 2**63))
+                        st.integers(-(2**63), 2**63), st.integers(0, 60),
+                        st.lists(st.tuples(st.integers(1, 60), st.text(max_size=6)), max_size=3))
 
 
 summaries = st.one_of(st.none(), st.builds(lambda name, counts: (name, *counts), st.text(max_size=8),
                                            st.tuples(*[st.integers(0, 10**6)] * 4)))
 lock_decks = st.dictionaries(st.text(max_size=10), st.tuples(
     st.dictionaries(st.text(max_size=10), note_states, max_size=4),
-    st.dictionaries(st.text(max_size=10), note_states, max_size=2), summaries), max_size=3)
+    st.dictionaries(st.text(max_size=10), note_states, max_size=2), summaries, st.integers(0, 2**40)), max_size=3)
 
 
-def make_lock(decks: dict) -> object:  # type: ignore[type-arg]
+def make_lock(decks: dict, guids: dict | None = None) -> object:  # type: ignore[type-arg]
     from ankigen.lockfile import DeckState, DeckSummary, Lock, NoteState
 
-    return Lock({key: DeckState(f"cards/{key}.yaml", "abc", {"x.apkg": "123"},
+    return Lock({key: DeckState(f"../cards/{key}.yaml", "abc", {"x.apkg": "123"},
                                 {guid: NoteState(*row) for guid, row in notes.items()},
                                 {guid: NoteState(*row) for guid, row in removed.items()},
-                                DeckSummary(*summary) if summary else None)
-                 for key, (notes, removed, summary) in decks.items()})
+                                DeckSummary(*summary) if summary else None, latest)
+                 for key, (notes, removed, summary, latest) in decks.items()}, guids or {})
+
+
+lock_guids = st.dictionaries(st.text(max_size=10), st.text(max_size=10), max_size=3)
 
 
 @settings(max_examples=300, deadline=None)
-@given(lock_decks)
-def test_lock_bytes_are_what_json_dumps_writes(decks: dict) -> None:  # type: ignore[type-arg]
+@given(lock_decks, lock_guids)
+def test_lock_bytes_are_what_json_dumps_writes(decks: dict, guids: dict) -> None:  # type: ignore[type-arg]
     from ankigen.lockfile import LOCK_VERSION
 
-    assert LOCK_VERSION == 2
-    lock = make_lock(decks)
+    assert LOCK_VERSION == 3
+    lock = make_lock(decks, guids)
     assert lock.to_bytes() == lock_bytes_with_json_dumps(lock)  # type: ignore[attr-defined]
 
 
 def lock_contents(lock: object) -> dict:  # type: ignore[type-arg]
-    return {key: (deck.source, deck.inputs, deck.outputs, deck.summary, deck.notes, deck.removed)
-            for key, deck in lock.decks.items()}  # type: ignore[attr-defined]
+    return {key: (deck.source, deck.inputs, deck.outputs, deck.summary, deck.latest, deck.notes, deck.removed)
+            for key, deck in lock.decks.items()} | {"guids": lock.guids}  # type: ignore[attr-defined]
 
 
 @settings(max_examples=300, deadline=None)
-@given(lock_decks)
+@given(lock_decks, lock_guids)
 def test_a_lock_read_as_written_is_the_lock_json_reads(tmp_path_factory: pytest.TempPathFactory,
-                                                      decks: dict) -> None:  # type: ignore[type-arg]
+                                                      decks: dict, guids: dict) -> None:  # type: ignore[type-arg]
     """read_lock takes a lock laid out as ankigen writes it apart by lines, its note rows left for later."""
     from ankigen import lockfile
 
     folder = tmp_path_factory.mktemp("lock")
-    written = make_lock(decks).to_bytes()  # type: ignore[attr-defined]
+    written = make_lock(decks, guids).to_bytes()  # type: ignore[attr-defined]
     (folder / "ankigen.lock").write_bytes(written)
     fast = lockfile.read_lock(folder)
     assert fast.to_bytes() == written  # unparsed entries are written back as they were read
-    assert lock_contents(fast) == lock_contents(lockfile.Lock(lockfile._read_any_layout(written.decode())))
+    assert lock_contents(fast) == lock_contents(lockfile._read_any_layout(written.decode()))
     assert lockfile._read_as_written(written.decode(), "x") is not None  # the fast way was taken
 
 

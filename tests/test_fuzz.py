@@ -175,8 +175,11 @@ def test_cloze_text_is_refused_or_renders_balanced_markup(text: str) -> None:
 
 # -- and Anki agrees ------------------------------------------------------------------
 
-_words = st.text(alphabet=st.characters(blacklist_characters="{}\\:\r", blacklist_categories=("Cs", "Cc")),
-                 max_size=12)
+# Noncharacters, which the loader refuses (tests/cases/noncharacter.yaml), like control characters.
+_NONCHARACTERS = "".join(chr(code) for code in range(0xFDD0, 0xFDF0)) + \
+    "".join(chr(plane * 0x10000 + low) for plane in range(17) for low in (0xFFFE, 0xFFFF))
+_words = st.text(alphabet=st.characters(blacklist_characters="{}\\:\r" + _NONCHARACTERS,
+                                        blacklist_categories=("Cs", "Cc")), max_size=12)
 _answers = _words.filter(lambda word: word.strip() != "")
 
 

@@ -219,6 +219,6 @@ def test_a_lock_from_ankigen_0_1_keeps_every_notes_time(tmp_path: Path) -> None:
     output = _build(source, out, epoch=1_800_000_000)
     assert "added 0, changed 0, removed 0, unchanged 5" in output
     after = json.loads((out / "ankigen.lock").read_text("utf-8"))
-    assert after["version"] == 2 and after["decks"]["regen"]["notes"] == before
+    assert after["version"] == 3 and after["decks"]["regen"]["notes"] == before
     assert after["decks"]["regen"]["summary"] == {"name": "Regeneration", "myth_notes": 2, "cloze_notes": 3,
                                                   "myth_cards": 2, "cloze_cards": 6}
