@@ -165,9 +165,14 @@ _HARNESS_JS = r"""
       } catch (failure) {
         error = String(failure && failure.stack || failure);
       }
-      const texAttributes = [];
+      const texAttributes = [], texErrors = [];
       for (const item of MathJax.startup.document.math) {
         item.root.walkTree((node) => {
+          if (node.isKind("merror")) texErrors.push(item.math + ": " + node.attributes.get("data-mjx-error"));
+          const text = node.isKind("mtext") && node.childNodes[0] && node.childNodes[0].getText();
+          if (text && text.startsWith("\\") && node.attributes.getExplicit("mathcolor") === "red") {
+            texErrors.push(item.math + ": undefined " + text);  // how the noundefined package shows one
+          }
           for (const name of node.attributes.getExplicitNames()) {
             if (/^(class|id|style|href|data-(?!mjx-).*)$/i.test(name)) {  // data-mjx-*: MathJax's own
               texAttributes.push(node.kind + " " + name + "=" + JSON.stringify(node.attributes.getExplicit(name)));
@@ -178,7 +183,7 @@ _HARNESS_JS = r"""
       const css = [];
       for (const element of box.querySelectorAll("[style]")) css.push(element.style.cssText);
       for (const style of box.querySelectorAll("style")) if (style.sheet) css.push(...rules(style.sheet));
-      results.push({dom: box.innerHTML, error: error, texAttributes: texAttributes, css: css,
+      results.push({dom: box.innerHTML, error: error, texAttributes: texAttributes, texErrors: texErrors, css: css,
                     containers: box.getElementsByTagName("mjx-container").length});
     }
     const pageSheets = [];
@@ -213,6 +218,7 @@ class TypesetCard:
     dom: str  # the card's box after typesetting (innerHTML)
     error: str | None  # what typesetPromise threw, if anything
     tex_attributes: tuple[str, ...]  # class/id/style/href/data-* attributes in MathJax's math tree
+    tex_errors: tuple[str, ...]  # formulas MathJax could not read (merror, or an undefined command shown in red)
     css: tuple[str, ...]  # the box's style attributes and style sheets as Chromium parsed them
     containers: int  # mjx-container elements in the box
 
@@ -337,8 +343,9 @@ def _open(chromium: str, server: _Server, url: str, page: str, profile: Path) ->
 def _page(result: Any, cards: Sequence[str]) -> TypesetPage:
     if "error" in result:
         raise MathJaxFailed(f"the page failed: {result['error']}")
-    typeset = tuple(TypesetCard(html, card["dom"], card["error"], tuple(card["texAttributes"]), tuple(card["css"]),
-                                card["containers"]) for html, card in zip(cards, result["cards"], strict=True))
+    typeset = tuple(TypesetCard(html, card["dom"], card["error"], tuple(card["texAttributes"]),
+                                tuple(card["texErrors"]), tuple(card["css"]), card["containers"])
+                    for html, card in zip(cards, result["cards"], strict=True))
     sheets = tuple((sheet["id"] if sheet["inHead"] else "(not a <style> in <head>)", tuple(sheet["rules"]))
                    for sheet in result["pageSheets"])
     return TypesetPage(result["version"], result["origin"], typeset, sheets)
@@ -362,9 +369,10 @@ _CSS_URL = re.compile(r"""url\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^
 _CSS_LOADS = re.compile(r"url\(|@import|image-set\(|image\(", re.IGNORECASE)
 # The classes MathJax's CHTML output gives its own elements; anything else inside MathJax output came from TeX.
 _MATHJAX_CLASS = re.compile(r"(mjx-[\w-]+|MJX-[\w-]+|TEX-[A-Z0-9]+|MathJax|CtxtMenu_\w+|MathML-Unit)\Z")
-# What MathJax's own TeX packages put into its math tree: gensymb marks units ('\degree') with this class.
-_MATHJAX_OWN_ATTRIBUTES = frozenset({'mi class="MathML-Unit"'})
-_MATHJAX_DATA = re.compile(r"data-(mjx-[\w-]+|semantic-[\w-]+)\Z")
+# What MathJax's own TeX packages put into its math tree: gensymb marks units ('\degree') with a class,
+# multline its table with a data attribute. (MathJax 3.2 has no '\data'; '\class' could repeat these, harmlessly.)
+_MATHJAX_OWN_ATTRIBUTES = frozenset({'mi class="MathML-Unit"', "mtable data-width-includes-label=true"})
+_MATHJAX_DATA = re.compile(r"data-(mjx-[\w-]+|semantic-[\w-]+|width-includes-label)\Z")
 
 
 class _Dom(HTMLParser):
