@@ -305,7 +305,7 @@ varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta
 Phi Psi Omega varGamma varDelta varTheta varLambda varXi varPi varSigma varUpsilon varPhi varPsi varOmega digamma
 aleph beth gimel daleth ell hbar hslash imath jmath Re Im wp partial nabla infty emptyset varnothing complement eth
 Bbbk mho
-pm mp times div cdot ast star circ bullet oplus ominus otimes oslash odot bigcirc dagger ddagger dag ddag cap cup
+pm mp times div cdot ast star circ bullet oplus ominus otimes oslash odot bigcirc dagger ddagger cap cup
 uplus sqcap sqcup vee wedge setminus smallsetminus wr diamond bigtriangleup bigtriangledown triangleleft
 triangleright lhd rhd unlhd unrhd amalg centerdot dotplus ltimes rtimes leftthreetimes rightthreetimes
 circleddash circledast circledcirc boxplus boxminus boxtimes boxdot divideontimes intercal barwedge veebar
@@ -336,21 +336,21 @@ sideset
 left right middle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr bigm Bigm biggm Biggm langle
 rangle lceil rceil lfloor rfloor lvert rvert lVert rVert vert Vert backslash lbrace rbrace lbrack rbrack ulcorner
 urcorner llcorner lrcorner lgroup rgroup lmoustache rmoustache
-mathrm mathit mathbf mathsf mathtt mathcal mathscr mathbb mathfrak mathnormal boldsymbol bm rm it bf sf tt cal
-scr frak Bbb pmb textrm textit textbf textsf texttt textnormal text mbox hbox emph textup textmd
+mathrm mathit mathbf mathsf mathtt mathcal mathscr mathbb mathfrak mathnormal boldsymbol rm it bf sf tt cal
+scr frak Bbb pmb textrm textit textbf textsf texttt textnormal text mbox hbox textup
 displaystyle textstyle scriptstyle scriptscriptstyle
-quad qquad thinspace medspace thickspace enspace negthinspace negmedspace negthickspace hspace kern mkern
+quad qquad thinspace enspace negthinspace negmedspace negthickspace hspace kern mkern
 mskip hskip mspace space nobreakspace phantom hphantom vphantom smash
-ldots cdots vdots ddots dots dotsb dotsc dotsi dotsm dotso iddots
+ldots cdots vdots ddots dots dotsb dotsc dotsi dotsm dotso
 prime backprime angle measuredangle sphericalangle triangle square blacksquare lozenge blacklozenge bigstar top
 bot forall exists nexists flat natural sharp clubsuit diamondsuit heartsuit spadesuit surd checkmark maltese
-degree circledR circledS yen pounds S P copyright
-limits nolimits displaylimits bmod pmod mod pod
+degree circledR circledS yen S
+limits nolimits bmod pmod mod pod
 boxed cancel bcancel xcancel cancelto not
 begin end hline hdashline cr newline notag nonumber
-ce pu bra ket braket Bra Ket Braket abs norm
-lt gt mathop mathbin mathrel mathord mathstrut strut fbox Box cline
-tiny scriptsize footnotesize small normalsize large Large LARGE huge Huge
+ce pu bra ket braket Bra Ket Braket
+lt gt mathop mathbin mathrel mathord mathstrut strut fbox Box
+tiny scriptsize small normalsize large Large LARGE huge Huge
 """.split())
 # Environments allowed in \\begin{...}: MathJax's math environments, none of which takes options that style.
 ALLOWED_ENVIRONMENTS = frozenset("""
