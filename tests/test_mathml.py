@@ -1,0 +1,224 @@
+"""Math on paper: TeX in a study sheet typeset as MathML, blanks inside formulas, TeX it cannot typeset.
+
+The unit tests feed ``typeset_math`` sheet HTML as sheet.py writes it; the
+browser tests print a math deck in real headless Chromium and read the PDF's
+text and a page image back.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ankigen.cards import DeckCards, derive_deck
+from ankigen.loader import parse_source
+from ankigen.mathml import deletions_in_math, typeset_math, unconvertible_formulas
+
+ROOT = Path(__file__).resolve().parent.parent
+MATH_DECK = r"""deck: Statistics
+id: statistics
+myths:
+  - id: sem
+    myth: 'The standard error \(\frac{s}{\sqrt{n}}\) grows with the sample size \(n\).'
+    fact: |
+      It shrinks as \(n\) grows:
+
+      \[SE = \frac{\sigma}{\sqrt{n}}\]
+    techniques:
+      - name: Fraction
+        id: fraction
+        text: 'A ratio \( {{\frac{a}{b}}} \) of two counts.'
+      - name: Z value
+        id: z
+        text: 'A 95% interval uses \[\bar{x} \pm {{1.96::a z value}} \cdot SE\] around the mean.'
+"""
+
+
+def _blank(answer: str, hint: str = "") -> str:
+    hint_html = f'<span class="gap-hint">{hint}</span>' if hint else ""
+    return f'<span class="gap"><span class="gap-answer">{answer}</span>{hint_html}</span>'
+
+
+def _deck(source: str, tmp_path: Path) -> tuple[DeckCards, list[str]]:
+    parsed, problems = parse_source(source.encode(), str(tmp_path / "statistics.yaml"))
+    assert parsed is not None, problems
+    deck, problems = derive_deck(parsed)
+    return deck, [f"{p.location.line}:{p.location.column}: {p.severity}: {p.message}" for p in problems]
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _elements(fragment: str) -> _Elements:
+    parsed = _Elements()
+    parsed.feed(fragment)
+    parsed.close()
+    return parsed
+
+
+MATHML_CORE = {"math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup", "munder",
+               "mover", "munderover", "mmultiscripts", "mprescripts", "none", "mfrac", "msqrt", "mroot", "mstyle",
+               "mpadded", "mphantom", "mtable", "mtr", "mtd", "merror"}
+
+
+def _assert_safe_mathml(output: str) -> None:
+    """Every element inside <math> is MathML Core, with no link, script, style or class of an author's."""
+    for math in re.findall(r"<math[ >].*?</math>", output, re.DOTALL):
+        for tag, attributes in _elements(math).elements:
+            assert tag in MATHML_CORE, tag
+            for name, value in attributes.items():
+                assert not name.startswith("on") and name not in {"href", "src", "style", "id", "xlink:href"}, name
+                assert name != "class" or value in {"math-gap", "math-hint", "math-filled", "math-boxed"}, value
+                assert "(" not in (value or "") and ":" not in (value or ""), (name, value)
+
+
+# -- conversion ----------------------------------------------------------------------------------------------------
+
+
+def test_inline_and_displayed_formulas_become_mathml() -> None:
+    output = typeset_math(r"<p>Here \(\frac{s}{\sqrt{n}}\) and</p><p>\[SE = \sigma\]</p>")
+    assert output == (
+        "<p>Here <math><mrow><mfrac><mrow><mi>s</mi></mrow><mrow><msqrt><mrow><mi>n</mi></mrow></msqrt></mrow>"
+        '</mfrac></mrow></math> and</p><p><math display="block"><mrow><mi>S</mi><mi>E</mi><mo>=</mo><mi>σ</mi>'
+        "</mrow></math></p>")
+
+
+def test_entities_are_decoded_before_conversion_and_text_escaped_after() -> None:
+    # In a field, '}' next to a deletion is '&#125;' and '<' is '&lt;': the TeX is what the author wrote.
+    output = typeset_math(r"\(\frac{a}{b&#125; &lt; c &amp;\)")
+    assert "<mfrac><mrow><mi>a</mi></mrow><mrow><mi>b</mi></mrow></mfrac><mo>&lt;</mo><mi>c</mi>" in output
+    assert "#125" not in output and "\\" not in output
+
+
+def test_text_in_a_formula_never_becomes_markup() -> None:
+    output = typeset_math(r"\(\text{&lt;img src=x onerror=alert(1)&gt;} &lt;script&gt;\)")
+    assert "<img" not in output and "<script" not in output
+    assert "&lt;img" in output
+    _assert_safe_mathml(output)
+
+
+@pytest.mark.parametrize("tex", [r"\href{https://example.org}{x}", r"\class{evil}{x}", r"\style{color:red}{x}",
+                                 r"\colorbox{url(https://example.org)}{x}", r"\color{red} x", r"\unicode{x3C}",
+                                 r"\mathrm{a}\boxed{b}", r"\rule{1em}{2em}", r"\cancel{x}"])
+def test_only_mathml_core_and_harmless_attributes_come_out(tex: str) -> None:
+    output = typeset_math(rf"\({tex}\)")
+    _assert_safe_mathml(output)
+    assert "example.org" not in output.replace(rf"\({tex}\)", "")  # kept only as the source of a formula left as is
+
+
+TEX_PARTS = [*"\\(){}[]^_&<>;#x1 ab", "\\frac", "\\text", "\\href", "&lt;", "&#125;", "\\color", "\\sqrt"]
+
+
+@given(st.lists(st.sampled_from(TEX_PARTS), max_size=30).map("".join))
+def test_any_text_gives_safe_mathml_or_is_left_as_written(text: str) -> None:
+    output = typeset_math(f"<p>\\({text}\\) and \\[{text}\\]</p>")
+    _assert_safe_mathml(output)
+
+
+def test_formulas_in_code_and_across_tags_are_left_alone() -> None:
+    body = r"<p><code>\(x\)</code> \(a</p><p>b\)</p><pre>\[y\]</pre>"
+    assert typeset_math(body) == body
+    assert unconvertible_formulas(body) == []
+
+
+def test_a_body_without_math_is_returned_as_it_is() -> None:
+    body = "<p>No math, a backslash \\ and a brace {.</p>"
+    assert typeset_math(body) is body
+
+
+# -- blanks and filled answers inside formulas ---------------------------------------------------------------------
+
+
+def test_a_blank_in_a_formula_is_a_line_as_wide_as_its_hidden_answer() -> None:
+    output = typeset_math(r"\( " + _blank(r"\frac{a}{b&#125;") + r" \)")
+    assert output == ('<math><mrow><mrow><mrow class="math-gap"><mphantom><mrow><mfrac><mrow><mi>a</mi></mrow>'
+                      "<mrow><mi>b</mi></mrow></mfrac></mrow></mphantom></mrow></mrow></mrow></math>")
+
+
+def test_a_blank_in_a_formula_shows_its_hint_under_the_line() -> None:
+    output = typeset_math(r"\[z = " + _blank("1.96", r"\text{a z value&#125;") + r"\]")
+    assert ('<munder><mrow class="math-gap"><mphantom><mrow><mn>1.96</mn></mrow></mphantom></mrow>'
+            '<mrow class="math-hint"><mrow><mtext>a\xa0z\xa0value</mtext></mrow></mrow></munder>') in output
+
+
+def test_a_filled_answer_in_a_formula_is_highlighted() -> None:
+    output = typeset_math(r'\(x^<mark class="filled">2</mark> + <mark class="filled">\alpha</mark>\)')
+    assert output == ('<math><mrow><msup><mi>x</mi><mrow><mrow class="math-filled"><mrow><mn>2</mn></mrow></mrow>'
+                      '</mrow></msup><mo>+</mo><mrow><mrow class="math-filled"><mrow><mi>α</mi></mrow></mrow></mrow>'
+                      "</mrow></math>")
+
+
+def test_a_formula_inside_an_answer_is_typeset_where_it_is() -> None:
+    output = typeset_math("and " + _blank(r"\(x^2\)") + " is")
+    assert output == ('and <span class="gap"><span class="gap-answer"><math><mrow><msup><mi>x</mi><mn>2</mn></msup>'
+                      "</mrow></math></span></span> is")
+
+
+def test_deletions_in_math_are_told_apart_from_the_others() -> None:
+    field = r"<p>{{c1::Name}}: \( {{c2::\frac{a}{b&#125;}} \) and {{c3::\(x\)}} and \[{{c4::1::\text{h&#125;}}\]</p>"
+    assert deletions_in_math(field) == [False, True, False, True]
+    assert deletions_in_math("<p>no math {{c2::a}}</p>") == [False]
+
+
+# -- TeX it cannot typeset -----------------------------------------------------------------------------------------
+
+
+def test_tex_it_cannot_convert_is_left_as_written_and_named() -> None:
+    body = r"<p>Water \(\ce{H2O}\), \(\frac{1}{\) and \(y = " + _blank(r"\ce{a}", r"\text{b&#125;") + r"\).</p>"
+    output = typeset_math(body)
+    assert output == body
+    field = r"<p>Water \(\ce{H2O}\), \(\frac{1}{\) and \(y = {{c2::\ce{a}::\text{b&#125;}}\).</p>"
+    assert [tuple(found) for found in unconvertible_formulas(field)] == [
+        (r"\(\ce{H2O}\)", r"\(\ce{H2O}\)", r"'\ce' is not supported"),
+        (r"\(\frac{1}{\)", r"\(\frac{1}{\)", "latex2mathml cannot parse it"),
+        (r"\(y = \ce{a}\)", r"\(y = ", r"'\ce' is not supported")]
+
+
+def test_a_deletion_inside_tex_text_is_left_as_written() -> None:
+    body = r"\(\text{speed " + _blank("fast") + r"}\)"
+    assert typeset_math(body) == body
+
+
+# -- cost ----------------------------------------------------------------------------------------------------------
+
+
+def test_latex2mathml_is_imported_only_for_a_sheet_with_math() -> None:
+    code = ("import sys; from ankigen.pipeline import load_decks; from ankigen.sheet import render_sheet; "
+            "decks, _ = load_decks(['cards/deep-learning-myths.yaml'], lint=False); "
+            "render_sheet(decks[0].deck); print('latex2mathml' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                          env={"PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip() == "False"
+    typeset_math(r"\(x\)")
+    assert "latex2mathml" in sys.modules
+
+
+def test_typesetting_takes_time_linear_in_the_formula() -> None:
+    def seconds(size: int) -> float:
+        best = float("inf")
+        for attempt in range(3):  # a different formula each time: no cache hit
+            body = r"\(" + f"x_{attempt} + " * size + r"\)" + r" \(y\)" * size
+            start = time.process_time()
+            typeset_math(body)
+            best = min(best, time.process_time() - start)
+        return best
+    short, long = seconds(250), seconds(1000)
+    assert long <= 10 * short + 0.05, f"{short:.3f}s -> {long:.3f}s"
