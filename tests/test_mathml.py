@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import time
+import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from hypothesis import strategies as st
 from ankigen.cards import DeckCards, derive_deck
 from ankigen.loader import parse_source
 from ankigen.mathml import deletions_in_math, typeset_math, unconvertible_formulas
+from ankigen.sheet import render_sheet
+from tests.browser import pdf_page_texts, print_pdfs, require_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 MATH_DECK = r"""deck: Statistics
@@ -197,6 +200,13 @@ def test_a_deletion_inside_tex_text_is_left_as_written() -> None:
     assert typeset_math(body) == body
 
 
+def test_the_build_says_nothing_about_math_the_sheet_typesets(tmp_path: Path) -> None:
+    deck, problems = _deck(MATH_DECK, tmp_path)
+    assert problems == []
+    for answers in ("key", "inline"):
+        assert "\\(" not in render_sheet(deck, answers=answers) and "\\[" not in render_sheet(deck, answers=answers)
+
+
 # -- cost ----------------------------------------------------------------------------------------------------------
 
 
@@ -222,3 +232,90 @@ def test_typesetting_takes_time_linear_in_the_formula() -> None:
         return best
     short, long = seconds(250), seconds(1000)
     assert long <= 10 * short + 0.05, f"{short:.3f}s -> {long:.3f}s"
+
+
+# -- printed by Chromium -------------------------------------------------------------------------------------------
+
+
+def _gray_page(pdf: Path, page: int, folder: Path) -> tuple[int, int, bytes]:
+    """Page ``page`` of ``pdf`` as 8-bit gray pixels (width, height, rows), and a PNG of it next to the PDF."""
+    stem = folder / f"{pdf.stem}-{page}"
+    subprocess.run(["pdftoppm", "-r", "100", "-f", str(page), "-l", str(page), "-singlefile", "-png", str(pdf),
+                    str(stem)], check=True)
+    subprocess.run(["pdftoppm", "-r", "100", "-f", str(page), "-l", str(page), "-singlefile", "-gray", str(pdf),
+                    str(stem)], check=True)
+    data = stem.with_suffix(".pgm").read_bytes()
+    header = re.match(rb"P5\s+(\d+)\s+(\d+)\s+255\s", data)
+    assert header, data[:20]
+    return int(header.group(1)), int(header.group(2)), data[header.end():]
+
+
+@pytest.fixture(scope="module")
+def printed_math(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The math deck's sheets printed, each with a control that hides the math (or only the blanks' lines)."""
+    require_browser()
+    folder = tmp_path_factory.mktemp("math")
+    deck, problems = _deck(MATH_DECK, folder)
+    assert problems == []
+    hide = "</style>\n</head>"
+    documents = {
+        "key": render_sheet(deck),
+        "inline": render_sheet(deck, answers="inline"),
+        "cards": render_sheet(deck, layout="cards"),
+    }
+    documents["key-no-math"] = documents["key"].replace(hide, "math { visibility: hidden; }\n" + hide, 1)
+    documents["key-no-lines"] = documents["key"].replace(
+        hide, ".math-gap { border-bottom-color: transparent; }\n" + hide, 1)
+    assert all(hide in document for document in documents.values())
+    jobs = []
+    for name, document in documents.items():
+        (folder / f"{name}.html").write_text(document, encoding="utf-8")
+        jobs.append((folder / f"{name}.html", folder / f"{name}.pdf"))
+    results = print_pdfs(jobs)
+    assert [result.console for result in results] == [()] * len(results)
+    return {name: folder / f"{name}.pdf" for name in documents}
+
+
+def _printed_text(pdf: Path) -> str:
+    return unicodedata.normalize("NFKC", "\n".join(pdf_page_texts(pdf)))
+
+
+def test_printed_math_leaves_no_tex_source(printed_math: dict[str, Path]) -> None:
+    for name in ("key", "inline", "cards"):
+        text = _printed_text(printed_math[name])
+        assert "\\(" not in text and "\\[" not in text and "\\frac" not in text, name
+
+
+def test_printed_math_has_the_formulas_characters(printed_math: dict[str, Path]) -> None:
+    sheet, key = (unicodedata.normalize("NFKC", page) for page in pdf_page_texts(printed_math["key"])[:2])
+    for characters in ("SE", "σ", "√n", "±"):
+        assert characters in sheet, characters
+    assert "a z value" in sheet  # the hint under the blank
+    assert "1.96" not in sheet and "1.96" in key  # the blank hides its answer; the key gives it
+    inline = _printed_text(printed_math["inline"])
+    assert "1.96" in inline and "a z value" not in inline
+
+
+def test_printed_formulas_are_drawn_on_the_page(printed_math: dict[str, Path]) -> None:
+    folder = printed_math["key"].parent
+    width, height, with_math = _gray_page(printed_math["key"], 1, folder)
+    assert (width, height) == _gray_page(printed_math["key-no-math"], 1, folder)[:2]
+    without_math = _gray_page(printed_math["key-no-math"], 1, folder)[2]
+    # The same page laid out the same way: what differs is the formulas, drawn (in ink, not only anti-aliasing).
+    inked = [i for i, (a, b) in enumerate(zip(with_math, without_math, strict=True)) if a < 160 <= b]
+    assert len(inked) > 500, "the formulas add little or no ink"
+    assert len({i // width for i in inked}) > 60, "the formulas' ink is not spread over several lines of the page"
+
+
+def test_printed_blanks_in_formulas_are_lines_as_wide_as_their_answers(printed_math: dict[str, Path]) -> None:
+    folder = printed_math["key"].parent
+    width, _, with_lines = _gray_page(printed_math["key"], 1, folder)
+    without_lines = _gray_page(printed_math["key-no-lines"], 1, folder)[2]
+    runs: dict[int, int] = {}
+    for i, (a, b) in enumerate(zip(with_lines, without_lines, strict=True)):
+        if a < 160 <= b:
+            runs[i // width] = runs.get(i // width, 0) + 1
+    # Exactly two lines and nothing else, one per deletion in a formula: under the fraction a/b, and under
+    # '1.96' with room to write (at 100 dpi, each is some tens of pixels long).
+    assert len(runs) == 2, runs
+    assert all(15 < count < 200 for count in runs.values()), runs
