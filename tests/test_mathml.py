@@ -200,6 +200,13 @@ def test_a_deletion_inside_tex_text_is_left_as_written() -> None:
     assert typeset_math(body) == body
 
 
+def test_the_build_warns_at_the_line_of_tex_the_sheet_cannot_typeset(tmp_path: Path) -> None:
+    source = MATH_DECK + "      - name: Water\n        id: water\n        text: 'Water is \\(\\ce{H2O}\\), {{wet}}.'\n"
+    _, problems = _deck(source, tmp_path)
+    assert problems == [r"19:25: warning: the study sheet prints '\(\ce{H2O}\)' as TeX source: '\ce' is not "
+                        "supported"]
+
+
 def test_the_build_says_nothing_about_math_the_sheet_typesets(tmp_path: Path) -> None:
     deck, problems = _deck(MATH_DECK, tmp_path)
     assert problems == []
