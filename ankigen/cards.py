@@ -91,8 +91,8 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
                 problems.append(error(item.text.location, exc.message, exc.hint))
             else:
                 problems += _removal_warnings(removed, item.text, item.name)
-                problems += _unsafe_tex(notes[-1].fields[0], item.text, item.name, is_cloze=True)
-                problems += _untypeset_math(notes[-1].fields[0], item.text, item.name)
+                problems += _unsafe_tex(notes[-1].fields[0], item.text, item.name, is_cloze=True) or \
+                    _untypeset_math(notes[-1].fields[0], item.text, item.name)
     description = ""
     if source.description:
         description = _checked(render_markdown, source.description, images, problems)
@@ -111,7 +111,7 @@ def _checked(render: Callable[[str, ImageSrc], str], text: Text, images: ImageFo
     except MarkupError as exc:
         problems.append(error(text.location, exc.message, exc.hint))
         return ""
-    problems += _removal_warnings(removed, text) + _unsafe_tex(field_html, text) + _untypeset_math(field_html, text)
+    problems += _removal_warnings(removed, text) + (_unsafe_tex(field_html, text) or _untypeset_math(field_html, text))
     return field_html
 
 
@@ -157,7 +157,9 @@ def _unsafe_tex(field_html: str, *texts: Text, is_cloze: bool = False) -> list[D
 
 
 def _untypeset_math(field_html: str, *texts: Text) -> list[Diagnostic]:
-    """A warning for each formula the study sheet cannot typeset (mathml.py), at the text that wrote it."""
+    """A warning for each formula the study sheet cannot typeset (mathml.py), at the text that wrote it.
+
+    Callers ask only when the field's TeX passed the allowlist: a refused command is an error already."""
     problems = []
     for found in unconvertible_formulas(field_html):
         where = next((text.at(offset) for text in texts if (offset := text.source.find(found.start)) >= 0),
