@@ -237,6 +237,8 @@ def printed_math(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     documents["key-no-math"] = documents["key"].replace(hide, "math { visibility: hidden; }\n" + hide, 1)
     documents["key-no-lines"] = documents["key"].replace(
         hide, ".math-gap { border-bottom-color: transparent; }\n" + hide, 1)
+    documents["inline-no-lines"] = documents["inline"].replace(
+        hide, "@media print { .math-filled { border-bottom-color: transparent; } }\n" + hide, 1)
     assert all(hide in document for document in documents.values())
     jobs = []
     for name, document in documents.items():
@@ -278,15 +280,32 @@ def test_printed_formulas_are_drawn_on_the_page(printed_math: dict[str, Path]) -
     assert len({i // width for i in inked}) > 60, "the formulas' ink is not spread over several lines of the page"
 
 
-def test_printed_blanks_in_formulas_are_lines_as_wide_as_their_answers(printed_math: dict[str, Path]) -> None:
-    folder = printed_math["key"].parent
-    width, _, with_lines = _gray_page(printed_math["key"], 1, folder)
-    without_lines = _gray_page(printed_math["key-no-lines"], 1, folder)[2]
-    runs: dict[int, int] = {}
+def _lines_only_in(pdf: Path, control: Path) -> list[int]:
+    """The horizontal lines on page 1 of ``pdf`` that ``control`` lacks: for each (a band of adjacent pixel
+    rows, as a thin line may straddle two), how many pixels of its longest row are inked only in ``pdf``."""
+    width, _, with_lines = _gray_page(pdf, 1, pdf.parent)
+    without_lines = _gray_page(control, 1, pdf.parent)[2]
+    rows: dict[int, int] = {}
     for i, (a, b) in enumerate(zip(with_lines, without_lines, strict=True)):
-        if a < 160 <= b:
-            runs[i // width] = runs.get(i // width, 0) + 1
+        if a < 200 <= b:
+            rows[i // width] = rows.get(i // width, 0) + 1
+    lines: list[int] = []
+    for row in sorted(rows):
+        if row - 1 in rows:
+            lines[-1] = max(lines[-1], rows[row])
+        else:
+            lines.append(rows[row])
+    return lines
+
+
+def test_printed_blanks_in_formulas_are_lines_as_wide_as_their_answers(printed_math: dict[str, Path]) -> None:
+    lines = _lines_only_in(printed_math["key"], printed_math["key-no-lines"])
     # Exactly two lines and nothing else, one per deletion in a formula: under the fraction a/b, and under
     # '1.96' with room to write (at 100 dpi, each is some tens of pixels long).
-    assert len(runs) == 2, runs
-    assert all(15 < count < 200 for count in runs.values()), runs
+    assert len(lines) == 2 and all(15 < length < 200 for length in lines), lines
+
+
+def test_printed_answers_filled_into_formulas_are_underlined(printed_math: dict[str, Path]) -> None:
+    # On paper a filled-in answer is underlined rather than highlighted, as in the text around it.
+    lines = _lines_only_in(printed_math["inline"], printed_math["inline-no-lines"])
+    assert len(lines) == 2 and all(5 < length < 200 for length in lines), lines
