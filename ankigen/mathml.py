@@ -60,6 +60,10 @@ _SAFE_VALUE = re.compile(r"[A-Za-z0-9#.+\- ]*\Z")
 _CHARACTER_REFERENCE = re.compile(r"&#x([0-9A-Fa-f]{1,6});|&#([0-9]{1,7});")
 # latex2mathml passes a command it does not know through as text ('\ce'): that formula is not typeset.
 _UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z]+")
+# Commands on tex.py's allowlist that latex2mathml lacks, and TeX it knows that means the same.
+_ALIASES = {"arg": "\\operatorname{arg}", "dag": "\\dagger", "ddag": "\\ddagger", "P": "¶", "copyright": "©",
+            "newline": "\\\\", "displaylimits": "\\limits"}
+_COMMAND_TOKEN = re.compile(r"\\([A-Za-z]+)|\\.", re.DOTALL)
 # One character per deletion in a formula, as a TeX atom: private use, so no formula has it already.
 _MARKER_BASE = 0x10FF00
 _MARKERS = re.compile("[\U0010ff00-\U0010ffff]")
@@ -182,7 +186,7 @@ def _formula_mathml(formula: str) -> str:
     pieces.append(inner[position:])
     if any("<" in piece for piece in pieces):
         raise Unconvertible("it holds HTML")
-    decoded = [html.unescape(piece) for piece in pieces]
+    decoded = [_tex(piece) for piece in pieces]
     if any(_MARKERS.search(piece) for piece in decoded) or len(gaps) > 0xFF:
         raise Unconvertible("it holds characters from the end of Unicode's private use area")
     tex = [decoded[0]]
@@ -201,14 +205,22 @@ def _typeset(tex: str, display: bool, gaps: tuple[tuple[str, str | None], ...]) 
     return f'<math display="block">{body}</math>' if display else f"<math>{body}</math>"
 
 
+def _tex(fragment: str) -> str:
+    """TeX as written in a piece of the sheet's HTML: entities decoded, commands latex2mathml lacks aliased."""
+    tex = html.unescape(fragment)
+    if "\\" not in tex:
+        return tex
+    return _COMMAND_TOKEN.sub(lambda match: _ALIASES.get(match.group(1) or "", match.group()), tex)
+
+
 def _gap_xml(answer: str, hint: str | None) -> str:
-    answer_xml = _xml_children(_tree(html.unescape(answer)), {})
+    answer_xml = _xml_children(_tree(_tex(answer)), {})
     if hint is None:
         return f'<mrow class="math-filled">{answer_xml}</mrow>'
     line = f'<mrow class="math-gap"><mphantom>{answer_xml}</mphantom></mrow>'
     if not hint:
         return line
-    return f'<munder>{line}<mrow class="math-hint">{_xml_children(_tree(html.unescape(hint)), {})}</mrow></munder>'
+    return f'<munder>{line}<mrow class="math-hint">{_xml_children(_tree(_tex(hint)), {})}</mrow></munder>'
 
 
 def _tree(tex: str) -> Element:

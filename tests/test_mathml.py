@@ -100,6 +100,12 @@ def test_any_text_gives_safe_mathml_or_is_left_as_written(text: str) -> None:
     assert mathml_dangers(output) == []
 
 
+def test_allowed_commands_latex2mathml_lacks_are_written_as_ones_it_knows() -> None:
+    output = typeset_math(r"\(\arg\max_x f \dag \\P\)")
+    assert output == ("<math><mrow><mo>arg</mo><msub><mo>max</mo><mi>x</mi></msub><mi>f</mi><mi>†</mi><mspace></mspace>"
+                      "<mi>P</mi></mrow></math>")
+
+
 def test_formulas_in_code_and_across_tags_are_left_alone() -> None:
     body = r"<p><code>\(x\)</code> \(a</p><p>b\)</p><pre>\[y\]</pre>"
     assert typeset_math(body) == body
