@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ankigen.tex import math_spans
 
-if TYPE_CHECKING:  # latex2mathml is imported when a text has math: no-math builds and --help never load it
+if TYPE_CHECKING:  # a type only; latex2mathml itself is imported in _tree, so builds without math never load it
     from xml.etree.ElementTree import Element
 
 # The sheet's markup for a blank and for a filled-in answer (sheet.py's _blank and _filled), as the
@@ -201,7 +201,7 @@ def _typeset(tex: str, display: bool, gaps: tuple[tuple[str, str | None], ...]) 
     fills = {chr(_MARKER_BASE + index): _gap_xml(answer, hint) for index, (answer, hint) in enumerate(gaps)}
     body = _xml_children(root, fills)
     if fills:
-        raise Unconvertible("a cloze deletion in it is inside \\text")
+        raise Unconvertible("a cloze deletion in it sits inside \\text{...}")
     return f'<math display="block">{body}</math>' if display else f"<math>{body}</math>"
 
 
