@@ -17,6 +17,7 @@ from typing import Literal
 from ankigen import ids
 from ankigen.cloze import ClozeSyntaxError, Deletion
 from ankigen.errors import Diagnostic, error, warning
+from ankigen.mathml import unconvertible_formulas
 from ankigen.media import ImageFolder
 from ankigen.model import Citation, DeckSource, Item, Location, Myth, Text
 from ankigen.render import MarkupError, render_cloze, render_inline, render_markdown
@@ -90,7 +91,8 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
                 problems.append(error(item.text.location, exc.message, exc.hint))
             else:
                 problems += _removal_warnings(removed, item.text, item.name)
-                problems += _unsafe_tex(notes[-1].fields[0], item.text, item.name, is_cloze=True)
+                problems += _unsafe_tex(notes[-1].fields[0], item.text, item.name, is_cloze=True) or \
+                    _untypeset_math(notes[-1].fields[0], item.text, item.name)
     description = ""
     if source.description:
         description = _checked(render_markdown, source.description, images, problems)
@@ -123,7 +125,7 @@ def _checked(render: Callable[[str, ImageSrc], str], text: Text, images: ImageFo
     except MarkupError as exc:
         problems.append(error(text.location, exc.message, exc.hint))
         return ""
-    problems += _removal_warnings(removed, text) + _unsafe_tex(field_html, text)
+    problems += _removal_warnings(removed, text) + (_unsafe_tex(field_html, text) or _untypeset_math(field_html, text))
     return field_html
 
 
@@ -166,6 +168,21 @@ def _unsafe_tex(field_html: str, *texts: Text, is_cloze: bool = False) -> list[D
     else:
         hint = "it is not on the list of TeX commands cards allow (the README's \"Math\" section)"
     return [error(found, f"TeX command '{command}' is not allowed in math", hint)]
+
+
+def _untypeset_math(field_html: str, *texts: Text) -> list[Diagnostic]:
+    """A warning for each formula the study sheet cannot typeset (mathml.py), at the text that wrote it.
+
+    Callers ask only when the field's TeX passed the allowlist: a refused command is an error already."""
+    problems = []
+    for found in unconvertible_formulas(field_html):
+        where = next((text.at(offset) for text in texts if (offset := text.source.find(found.start)) >= 0),
+                     texts[0].location)
+        formula = found.formula if len(found.formula) <= 60 else found.formula[:57] + "..."
+        problems.append(warning(where, f"the study sheet prints '{formula}' as TeX source: {found.reason}",
+                                "Anki's cards still typeset it; to print it as a formula, write it without "
+                                "that: see \"Printing study sheets\" in the README"))
+    return problems
 
 
 def _cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citation: str,

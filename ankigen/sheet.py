@@ -31,6 +31,7 @@ from string import Template
 from typing import NamedTuple
 
 from ankigen.cards import DeckCards, Note
+from ankigen.mathml import deletions_in_math, typeset_math
 from ankigen.media import image_size
 
 ANSWERS = ("key", "inline")
@@ -227,12 +228,19 @@ def _answer_key(myths: list[MythGroup], parsed: dict[str, _Parsed]) -> str:
             continue
         lines += ['<div class="key-myth">', f"<h3>Myth {index}</h3>", f'<ol start="{number}">']
         for note in group.items:
-            answers = [f'<span class="answer">{gap.answer}</span>' for gap in parsed[note.guid][1]]
+            answers = [f'<span class="answer">{answer}</span>' for answer in _answers(note, parsed[note.guid][1])]
             lines.append(f"<li>{_KEY_SEPARATOR.join(answers)}</li>")
         lines += ["</ol>", "</div>"]
         number += len(group.items)
     lines.append("</section>")
     return "\n".join(lines)
+
+
+def _answers(note: Note, gaps: Sequence[Gap]) -> list[str]:
+    """Each deletion's answer on its own (HTML): one inside math is TeX, so it becomes a formula of its own."""
+    in_math = deletions_in_math(note.fields[0])
+    return [f"\\({gap.answer}\\)" if index < len(in_math) and in_math[index] else gap.answer
+            for index, gap in enumerate(gaps)]
 
 
 def _fill_gaps(parsed: _Parsed, show: Callable[[Gap], str]) -> str:
@@ -288,10 +296,12 @@ def flashcards(myths: list[MythGroup]) -> list[Flashcard]:
             text, kind, myth, _ = note.fields
             context = f'<div class="context">Myth: {myth}</div>' if myth else ""
             parsed = parse_anki_cloze(text)
+            own_answers = _answers(note, parsed[1])
             for number in note.card_numbers:
                 front = _fill_gaps(parsed, _only(number, _blank))
                 back = _fill_gaps(parsed, _only(number, _filled))
-                answers = " · ".join(gap.answer for gap in parsed[1] if gap.number == number)
+                answers = " · ".join(answer for gap, answer in zip(parsed[1], own_answers, strict=True)
+                                     if gap.number == number)
                 cards.append(Flashcard(
                     len(cards) + 1, kind, front + context,
                     f'<div class="answer">{answers}</div><div class="context">{back}</div>', "cloze-card",
@@ -356,8 +366,8 @@ def _crop_marks() -> str:
 
 
 def _self_contained(body: str, deck: DeckCards) -> tuple[str, str]:
-    """The body with images embedded and links turned into text, so the file loads and leads nowhere else,
-    and the CSS that carries the images.
+    """The body with images embedded, links turned into text and TeX typeset as MathML (mathml.py), so the
+    file loads and leads nowhere else, and the CSS that carries the images (and draws the math's blanks).
 
     Each image's data is in the file once, in a CSS rule, however many times the deck shows it: an
     image drawn as the background of a box with its proportions, printed as it is shown.
@@ -385,7 +395,10 @@ def _self_contained(body: str, deck: DeckCards) -> tuple[str, str]:
         style = f' style="{"; ".join(sizes)}"' if sizes else ""
         return f'<span class="image {classes[name]}" role="img"{label}{style}></span>'
 
-    return _unlink(_IMG_TAG.sub(embed, body)), "\n".join(rules)
+    body = typeset_math(_unlink(_IMG_TAG.sub(embed, body)))
+    if "<math" in body:
+        rules.append(_template("sheet-math.css").strip())
+    return body, "\n".join(rules)
 
 
 def media_uri(name: str, data: bytes) -> str:

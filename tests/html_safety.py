@@ -60,3 +60,45 @@ def dangers(markup: str, *, allowed_tags: re.Pattern[str] | None = None, links_t
         if name in _URL_ATTRIBUTES and web and not (links_to_web and tag == "a" and name == "href"):
             found.append(f"<{tag} {name}={value!r}> loads from elsewhere")
     return found
+
+
+# MathML Core (what the study sheet typesets TeX into) and the attributes that only change how it is drawn.
+MATHML_CORE = frozenset("""
+math mrow mi mn mo ms mtext mspace msub msup msubsup munder mover munderover mmultiscripts mprescripts none mfrac
+msqrt mroot mstyle mpadded mphantom mtable mtr mtd merror
+""".split())
+_MATHML_ATTRIBUTES = frozenset("""
+accent accentunder columnalign columnlines columnspacing columnspan depth display displaystyle fence form height
+largeop linethickness lspace mathbackground mathcolor mathsize mathvariant maxsize minsize movablelimits rowalign
+rowlines rowspacing rowspan rspace scriptlevel separator stretchy symmetric voffset width
+""".split())
+_MATHML_CLASSES = frozenset({"math-gap", "math-hint", "math-filled", "math-boxed"})
+_MATH_ELEMENT = re.compile(r"<math\b.*?</math>", re.DOTALL | re.IGNORECASE)
+
+
+def mathml_dangers(markup: str) -> list[str]:
+    """What inside the ``<math>`` elements of ``markup`` is not plain MathML Core as the sheet writes it:
+    another element, a link, a style, an author's class, a value that could name a URL."""
+    found = []
+    for math in _MATH_ELEMENT.finditer(markup):
+        parser = _Elements()
+        parser.feed(math.group())
+        parser.close()
+        for tag, attrs in parser.elements:
+            if tag not in MATHML_CORE:
+                found.append(f"<{tag}> in math")
+            for name, value in attrs:
+                known = name in _MATHML_ATTRIBUTES or (name == "class" and value in _MATHML_CLASSES)
+                if not known or any(char in value for char in "():;\"'"):
+                    found.append(f"<{tag} {name}={value!r}> in math")
+    return found
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, [(name, value or "") for name, value in attrs]))
+

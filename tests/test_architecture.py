@@ -17,10 +17,11 @@ ALLOWED = {
                  "digests", "cloze_numbers", "identity", "retired"},
     "retired": {"apkg", "cards", "lockfile"},
     "cloze_numbers": {"cloze"},
-    "cards": {"cloze", "render", "media", "notetypes", "tex", "sanitize"},
+    "cards": {"cloze", "render", "media", "notetypes", "tex", "sanitize", "mathml"},
     "lint": {"cards", "cloze", "render"},
     "apkg": {"cards", "notetypes", "lockfile"},
-    "sheet": {"cards", "render", "cloze", "media"},
+    "sheet": {"cards", "render", "cloze", "media", "mathml"},
+    "mathml": {"tex"},
     "render": {"cloze", "sanitize", "tex"},
     "media": {"sanitize"},
     "errors": {"model"},
@@ -28,7 +29,7 @@ ALLOWED = {
     "loader": {"cloze"},
     "cloze": {"tex"},
 }
-ONLY_IMPORTER = {"click": "cli", "yaml": "loader", "genanki": "apkg", "markdown": "render"}
+ONLY_IMPORTER = {"click": "cli", "yaml": "loader", "genanki": "apkg", "markdown": "render", "latex2mathml": "mathml"}
 
 
 def _imports(path: Path) -> set[str]:

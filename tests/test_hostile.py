@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from ankigen.cli import cli
 from tests.anki_collection import Collection, import_apkg, notes_by_guid, rendered_cards
 from tests.case_corpus import Case, corpus, place
-from tests.html_safety import attributes, dangers
+from tests.html_safety import attributes, dangers, mathml_dangers
 
 CASES = corpus(builds=True)
 
@@ -58,8 +58,10 @@ def test_hostile_input_builds_and_nothing_dangerous_reaches_anki_or_the_sheet(
 
     (sheet,) = (tmp_path / "decks").glob("*.html")
     page = sheet.read_text("utf-8")
-    # The sheet's own <style> and its Content-Security-Policy <meta> are the only ones allowed.
-    assert dangers(page, allowed_tags=re.compile("(style|meta)$")) == []
+    # The sheet's own <style> and its Content-Security-Policy <meta> are the only ones allowed, and the MathML it
+    # typesets TeX into, which must be plain MathML Core.
+    assert dangers(page, allowed_tags=re.compile("(style|meta|math)$")) == []
+    assert mathml_dangers(page) == []
     assert page.lower().count("<meta") == len(re.findall(r"<meta (charset|name|http-equiv=\"Content-Security-Policy\")",
                                                           page))
     for tag, name, value in attributes(page):
@@ -78,3 +80,15 @@ def test_hostile_input_builds_and_nothing_dangerous_reaches_anki_or_the_sheet(
 def test_the_danger_check_itself_sees_danger(markup: str) -> None:
     """The checks above would catch each kind of payload if one got through."""
     assert dangers(markup)
+
+
+@pytest.mark.parametrize("markup", [
+    '<math><mrow href="https://evil.example/">x</mrow></math>',
+    '<math><mi style="background:url(https://evil.example/)">x</mi></math>',
+    '<math><mi class="evil">x</mi></math>',
+    '<math><mstyle mathbackground="url(https://evil.example/)"><mi>x</mi></mstyle></math>',
+    '<math><maction actiontype="toggle"><mi>x</mi></maction></math>',
+    '<math><mtext><img src="x" onerror="alert(1)"></mtext></math>',
+])
+def test_the_mathml_check_itself_sees_danger(markup: str) -> None:
+    assert mathml_dangers(markup)
