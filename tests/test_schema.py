@@ -33,7 +33,8 @@ VALIDATOR = jsonschema.Draft7Validator(SCHEMA)
 # Loader messages that refuse a source for its keys or the types of its values: what a schema can see.
 KEY_OR_TYPE = re.compile(
     r"unknown key|is missing the required key|must be a mapping|must be text|must be a list|is empty|"
-    r"is not a valid id|a key in .* must be plain text|merge keys|a value that starts with '\{\{'|the file is empty|"
+    r"is not a valid id|'was' '.*' is not an id|a key in .* must be plain text|merge keys|"
+    r"a value that starts with '\{\{'|the file is empty|"
     r"nested too deeply|characters long; the limit is")
 
 # YAML 1.2 core schema, as yaml-language-server resolves plain scalars
