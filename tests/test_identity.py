@@ -245,7 +245,7 @@ def test_changing_a_deck_id_keeps_its_notes_and_removes_the_old_files(
     _tree(tmp_path, identity=DECK.replace("id: identity\n", "id: renamed\n"))
     output = _build_in(tmp_path, monkeypatch, 1_800_000_100)
     assert sorted(_guids(tmp_path).values()) == sorted(before.values())
-    assert "renamed: 1 myth notes" in output and "added 0" in output
+    assert "renamed: 1 myth note (" in output and "added 0" in output
     assert "identity: its source ../cards/identity.yaml now builds a deck with another id and all its notes moved " \
            "to other decks; removed identity.apkg, identity.html from decks" in output
     assert sorted(p.name for p in (tmp_path / "decks").iterdir()) == ["ankigen.lock", "renamed.apkg", "renamed.html"]
