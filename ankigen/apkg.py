@@ -107,7 +107,7 @@ def _genanki_model(notetype: Notetype) -> genanki.Model:
     return genanki.Model(
         notetype.id, notetype.name,
         fields=[{"name": name} for name in notetype.fields],
-        templates=[{"name": "Cloze" if notetype.is_cloze else "Myth or fact?",
+        templates=[{"name": notetype.template_name,
                     "qfmt": notetype.front, "afmt": notetype.back}],
         css=notetype.css,
         model_type=genanki.Model.CLOZE if notetype.is_cloze else genanki.Model.FRONT_BACK,

@@ -20,6 +20,7 @@ from ankigen.errors import Diagnostic, error, warning
 from ankigen.mathml import unconvertible_formulas
 from ankigen.media import ImageFolder
 from ankigen.model import Citation, DeckSource, Item, Location, Myth, Text
+from ankigen.notetypes import Notetype, cloze_notetype, myth_notetype
 from ankigen.render import MarkupError, render_cloze, render_inline, render_markdown
 from ankigen.sanitize import ImageSrc, removals
 from ankigen.tex import unsafe_command
@@ -42,6 +43,11 @@ class Note:
     @property
     def is_cloze(self) -> bool:
         return self.kind != "myth"
+
+    @property
+    def notetype(self) -> Notetype:
+        """The notetype the note is written with (its fields are in this notetype's order)."""
+        return cloze_notetype() if self.is_cloze else myth_notetype()
 
     @property
     def content_hash(self) -> str:

@@ -22,8 +22,10 @@ from ankigen import __version__
 if TYPE_CHECKING:  # imported lazily at run time, to keep `ankigen --help` fast
     from ankigen.errors import Diagnostic
     from ankigen.pipeline import BuildOptions, DeckReport
+    from ankigen.sync.plan import Line, Plan
 
 EXIT_OK, EXIT_SOURCE_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_COLLECTION_BUSY = 4  # sync/diff: the collection is open in Anki, locked, or cannot be synced as it is
 DEBUG_ENV = "ANKIGEN_DEBUG"
 
 
@@ -196,6 +198,158 @@ def schema() -> None:
     _run(print_schema)
 
 
+_COLLECTION_HELP = "The collection file to write into (a profile's collection.anki2)."
+_PROFILE_HELP = "An Anki profile's name, instead of --collection (found where Anki keeps profiles; ANKI_BASE too)."
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATHS]...")
+@click.option("--collection", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH", help=_COLLECTION_HELP)
+@click.option("--profile", metavar="NAME", help=_PROFILE_HELP)
+@click.option("--removed", type=click.Choice(["suspend", "delete"]), default="suspend", show_default=True,
+              help="What happens to notes removed from the sources: their cards suspended and tagged "
+                   "'ankigen::removed', or the notes deleted (with their review history).")
+@click.option("--force", is_flag=True, help="Overwrite notes edited in Anki with the sources, naming each one.")
+@click.option("--dry-run", is_flag=True, help="Print what would change, write nothing.")
+@click.option("-v", "--verbose", is_flag=True, help="Name every note, with its source path:line.")
+def sync(paths: tuple[str, ...], collection: Path | None, profile: str | None, removed: str, force: bool,
+         dry_run: bool, verbose: bool) -> None:
+    """Write the decks straight into an Anki collection, and make it match the sources.
+
+    Builds the notes as `build` does, then adds new notes, updates changed ones
+    in place (reviews kept), moves cards whose deck changed, retires notes
+    removed from the sources, and updates ankigen's notetypes and media. Notes
+    edited in Anki are never overwritten silently: a note edited in Anki and in
+    the source is left alone and reported (see `ankigen diff`; --force
+    overwrites). Close Anki first: an open collection is refused. A backup is
+    made first, in the collection's backups folder, and all changes land at
+    once or not at all. Needs `pip install 'ankigen[sync]'`.
+
+    \b
+    Examples:
+      ankigen sync --profile "User 1" --dry-run
+      ankigen sync cards/ --collection path/to/collection.anki2 -v
+    """
+    from ankigen.sync.plan import SyncOptions
+
+    path = _collection_path(collection, profile)
+    options = SyncOptions(removed="delete" if removed == "delete" else "suspend", force=force)
+    _run(lambda: _sync(list(paths), path, options, dry_run, verbose), collection_errors=True)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATHS]...")
+@click.option("--collection", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH", help=_COLLECTION_HELP)
+@click.option("--profile", metavar="NAME", help=_PROFILE_HELP)
+def diff(paths: tuple[str, ...], collection: Path | None, profile: str | None) -> None:
+    """Show every note whose fields in Anki differ from the sources (writes nothing).
+
+    Each note is named by its source path:line; '-' lines are the source,
+    '+' lines are Anki. Carry edits made in Anki back into the YAML, or run
+    `ankigen sync --force` to overwrite them. Exits 1 when a note differs.
+
+    \b
+    Example:
+      ankigen diff --profile "User 1"
+    """
+    path = _collection_path(collection, profile)
+    _run(lambda: _diff(list(paths), path), collection_errors=True)
+
+
+def _collection_path(collection: Path | None, profile: str | None) -> Path:
+    if (collection is None) == (profile is None):
+        raise click.UsageError("name the collection: --collection PATH or --profile NAME (one of them)")
+    if collection is not None:
+        if not collection.is_file():
+            raise click.BadParameter(f"no collection file at {collection}", param_hint="--collection")
+        return collection
+    from ankigen.sync.profiles import ProfileNotFound, profile_collection
+
+    try:
+        return profile_collection(profile or "")
+    except ProfileNotFound as exc:
+        raise click.BadParameter(str(exc), param_hint="--profile") from exc
+
+
+def _sync(paths: list[str], collection: Path, options: object, dry_run: bool, verbose: bool) -> int:
+    from ankigen.sync.command import sync as sync_collection
+    from ankigen.sync.plan import SyncOptions
+
+    assert isinstance(options, SyncOptions)
+    outcome = sync_collection(paths, collection, options, dry_run)
+    _print_diagnostics(outcome.diagnostics, strict=False)
+    if outcome.result is None:
+        click.echo(f"error: {len(outcome.diagnostics)} problem(s) in the sources; the collection was not touched",
+                   err=True)
+        return EXIT_SOURCE_ERRORS
+    result = outcome.result
+    plan = result.plan
+    if plan.problems:
+        for problem in plan.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo("error: the collection was not touched", err=True)
+        return EXIT_COLLECTION_BUSY
+    _print_plan(plan, collection, verbose or dry_run, verbose)
+    counts = (f"added {len(plan.added)}, updated {len(plan.updated)}, moved {len(plan.moved)}, "
+              f"retired {len(plan.retired)}, conflicting {len(plan.conflicting)}, unchanged {len(plan.unchanged)}")
+    extras = [f"{label} {count}" for label, count in (
+        ("kept as edited in Anki", len(plan.kept)), ("overwritten", len(plan.overwritten)),
+        ("notetypes updated", len(plan.notetypes)), ("media added", len(plan.media))) if count]
+    summary = "; ".join([counts, *extras])
+    if dry_run:
+        click.echo(f"dry run, nothing written: {collection}: {summary}")
+        return EXIT_OK
+    verb = "synced" if result.wrote or result.media_written else "up to date, not written"
+    click.echo(f"{verb}: {collection}: {summary}")
+    if result.backup is not None:
+        click.echo(f"backup: {result.backup}")
+    return EXIT_OK
+
+
+def _print_plan(plan: Plan, collection: Path, changes: bool, unchanged: bool) -> None:
+    """Each note that changes (``changes``) and each that does not (``unchanged``); conflicts and overwrites always."""
+    def show(lines: tuple[Line, ...], label: str) -> None:
+        for line in lines:
+            click.echo(_line(line, label))
+
+    if changes:
+        for lines, label in ((plan.added, "added"), (plan.updated, "updated"), (plan.moved, "moved"),
+                             (plan.retired, "retired"), (plan.kept, "kept")):
+            show(lines, label)
+    else:
+        show(plan.overwritten, "overwritten")
+    if unchanged:
+        show(plan.unchanged, "unchanged")
+    for line in plan.conflicting:
+        click.echo(f"{_line(line, 'conflicting')}: see 'ankigen diff --collection {collection}'; "
+                   "carry the edit into the source, or sync --force to overwrite it", err=True)
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+def _line(line: Line, label: str) -> str:
+    text = f"{line.where}: {label} '{line.key}' in deck '{line.deck}'"
+    return f"{text} ({line.detail})" if line.detail else text
+
+
+def _diff(paths: list[str], collection: Path) -> int:
+    from ankigen.sync.command import diff as diff_collection
+    from ankigen.sync.diff import format_note_diff
+
+    outcome = diff_collection(paths, collection)
+    _print_diagnostics(outcome.diagnostics, strict=False)
+    if outcome.differences is None:
+        click.echo(f"error: {len(outcome.diagnostics)} problem(s) in the sources", err=True)
+        return EXIT_SOURCE_ERRORS
+    found = outcome.differences
+    for note in found.notes:
+        for text in format_note_diff(note):
+            click.echo(text)
+    missing = f"; {found.missing} not in the collection yet (sync adds them)" if found.missing else ""
+    click.echo(f"{collection}: {len(found.notes)} note(s) differ from the sources, {found.same} the same{missing}")
+    return EXIT_SOURCE_ERRORS if found.notes else EXIT_OK
+
+
 def _check(paths: list[str], strict: bool) -> int:
     from ankigen.pipeline import check as check_sources
 
@@ -317,10 +471,10 @@ def _print_diagnostics(diagnostics: list[Diagnostic], strict: bool) -> None:
         click.echo(format_diagnostic(diagnostic), err=True)
 
 
-def _run(action: Callable[[], int]) -> None:
+def _run(action: Callable[[], int], collection_errors: bool = False) -> None:
     """Run a command body; turn its result into the exit code, and any crash into one line."""
     try:
-        code = action()
+        code = action() if not collection_errors else _collection_guard(action)
     except KeyboardInterrupt:
         click.echo("interrupted; outputs were left as they were", err=True)
         code = 130
@@ -339,6 +493,28 @@ def _run(action: Callable[[], int]) -> None:
                        f"please report it with the command you ran (set {DEBUG_ENV}=1 for details).", err=True)
             code = EXIT_INTERNAL
     sys.exit(code)
+
+
+def _collection_guard(action: Callable[[], int]) -> int:
+    """sync and diff: the anki extra missing, or the collection busy or unusable, in one line each."""
+    from ankigen.sync.command import SyncUnavailable
+
+    try:
+        return action()
+    except SyncUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_USAGE
+    except Exception as exc:
+        from ankigen.sync import anki_backend
+
+        if isinstance(exc, anki_backend.CollectionBusy):
+            click.echo("error: the collection is open in Anki or locked by another program: close Anki, "
+                       "then run again (nothing was written)", err=True)
+            return EXIT_COLLECTION_BUSY
+        if isinstance(exc, anki_backend.CollectionProblem):
+            click.echo(f"error: cannot use the collection: {exc} (nothing was written)", err=True)
+            return EXIT_COLLECTION_BUSY
+        raise
 
 
 def main() -> None:

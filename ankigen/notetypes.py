@@ -33,6 +33,11 @@ class Notetype:
     back: str
     css: str
 
+    @property
+    def template_name(self) -> str:
+        """The name of its one card template, as Anki shows it."""
+        return "Cloze" if self.is_cloze else "Myth or fact?"
+
 
 def _template(name: str) -> str:
     return resources.files("ankigen").joinpath("templates", name).read_text("utf-8")
@@ -52,10 +57,15 @@ def cloze_notetype() -> Notetype:
                     _template("cloze_front.html"), _template("cloze_back.html"), _template("card.css"))
 
 
+def all_notetypes() -> tuple[Notetype, ...]:
+    """Every notetype ankigen writes: what a collection may hold of ours (``ankigen sync`` owns exactly these ids)."""
+    return (myth_notetype(), cloze_notetype())
+
+
 def notetypes_fingerprint() -> str:
     """A hash of everything Anki shows of our notetypes, to notice a change that needs a new revision."""
     digest = hashlib.sha256()
-    for notetype in (myth_notetype(), cloze_notetype()):
+    for notetype in all_notetypes():
         for part in (notetype.name, *notetype.fields, notetype.front, notetype.back, notetype.css):
             digest.update(part.encode("utf-8") + b"\x00")
     return digest.hexdigest()[:16]

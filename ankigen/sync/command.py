@@ -1,0 +1,80 @@
+"""The sync and diff commands: the sources through the build's own pipeline, the collection through ``anki_backend``.
+
+``anki`` is an optional extra (``pip install 'ankigen[sync]'``): without it
+these functions raise ``SyncUnavailable``, which the command line turns into one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ankigen.pipeline import build_time, load_decks
+from ankigen.sync.diff import Differences, differences
+from ankigen.sync.plan import SyncOptions, make_plan
+
+if TYPE_CHECKING:
+    from ankigen.cards import DeckCards
+    from ankigen.errors import Diagnostic
+    from ankigen.sync.anki_backend import SyncResult
+
+INSTALL_HINT = "ankigen sync needs the 'anki' package: pip install 'ankigen[sync]'"
+
+
+class SyncUnavailable(Exception):
+    """The ``anki`` package is not installed."""
+
+
+@dataclass
+class SyncOutcome:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    result: SyncResult | None = None  # None when a source has an error (nothing was read or written)
+
+
+@dataclass
+class DiffOutcome:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    differences: Differences | None = None
+
+
+def _require_anki() -> None:
+    try:
+        import ankigen.sync.anki_backend  # noqa: F401
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "anki":
+            raise
+        raise SyncUnavailable(INSTALL_HINT) from exc
+
+
+def _sources(paths: list[str]) -> tuple[list[DeckCards], list[Diagnostic]]:
+    """The decks as ``ankigen build`` makes them (same checks, same notes)."""
+    loaded, diagnostics = load_decks(paths, lint=False)
+    return [item.deck for item in loaded], diagnostics
+
+
+def sync(paths: list[str], collection: Path, options: SyncOptions, dry_run: bool) -> SyncOutcome:
+    """Make ``collection`` hold what the sources give (see ankigen/sync/plan.py for what that means)."""
+    _require_anki()
+    from ankigen.sync import anki_backend
+
+    decks, diagnostics = _sources(paths)
+    outcome = SyncOutcome(diagnostics)
+    if any(d.severity == "error" for d in diagnostics):
+        return outcome
+    outcome.result = anki_backend.sync(collection, decks, lambda held: make_plan(decks, held, options),
+                                       dry_run=dry_run, now=build_time())
+    return outcome
+
+
+def diff(paths: list[str], collection: Path) -> DiffOutcome:
+    """Read-only: the notes whose fields in ``collection`` differ from the sources."""
+    _require_anki()
+    from ankigen.sync import anki_backend
+
+    decks, diagnostics = _sources(paths)
+    outcome = DiffOutcome(diagnostics)
+    if any(d.severity == "error" for d in diagnostics):
+        return outcome
+    outcome.differences = differences(decks, anki_backend.read(collection, decks))
+    return outcome
