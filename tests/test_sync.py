@@ -1,0 +1,488 @@
+"""`ankigen sync` and `ankigen diff` against the real Anki backend: what a user would check in their collection.
+
+Every test starts from a collection that already holds the user's own notes,
+decks, notetype, tags and media, and checks those are exactly as they were
+afterwards. Syncs run through the command line (in-process, or in a process of
+their own where a test kills one or holds the collection open).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ankigen import ids
+from ankigen.cli import cli
+from tests.anki_collection import Collection, answer_all_cards, card_scheduling
+from tests.test_media import png
+
+SOURCE = """\
+deck: Sync Test
+id: sync-test
+tags: [st]
+myths:
+  - id: big-data
+    myth: Deep learning needs huge datasets.
+    fact: Transfer learning makes small datasets workable.
+    techniques:
+      - id: transfer
+        name: Transfer learning
+        text: Starts from a model {{pre-trained}} on {{ImageNet::a big dataset}}.
+      - id: augment
+        name: Augmentation
+        text: Makes {{new examples}} from old ones.
+  - id: black-box
+    myth: Neural networks cannot be explained.
+    fact: Saliency maps and probes explain a lot.
+    limitations:
+      - id: partial
+        name: Partial explanations
+        text: Explanations cover {{some}} of the behaviour.
+  - id: experts
+    myth: Only experts can use deep learning.
+    fact: High-level frameworks make it approachable.
+"""
+NOTES = 6  # 3 myth notes, 3 cloze notes (10 cards)
+RUN = "from ankigen.cli import main; main()"
+USER_IMAGE = b"user's own picture"
+AUGMENT = "      - id: augment\n        name: Augmentation\n        text: Makes {{new examples}} from old ones.\n"
+
+
+def _open(path: Path) -> Collection:
+    from anki._backend import RustBackend
+
+    return Collection(str(path), backend=RustBackend(langs=["en"]))
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder with cards/sync-test.yaml and profile/collection.anki2 holding the user's own things."""
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "cards" / "sync-test.yaml").write_text(SOURCE, "utf-8")
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    col = _open(profile / "collection.anki2")
+    try:
+        basic = col.models.by_name("Basic")
+        assert basic is not None
+        mine = col.models.copy(basic)
+        mine["name"] = "My own type"
+        mine["css"] = ".card { color: green; }"
+        col.models.update_dict(mine)
+        for deck, front, tags in (("Mine", "user front", ["mine"]), ("Mine::Sub", "user front 2", []),
+                                  ("Default", '<img src="users-picture.png">', ["pic"])):
+            note = col.new_note(col.models.by_name("My own type") or basic)
+            note["Front"], note["Back"] = front, "user back"
+            note.tags = tags
+            deck_id = col.decks.id(deck)
+            assert deck_id is not None
+            col.add_note(note, deck_id)
+        col.media.write_data("users-picture.png", USER_IMAGE)
+        answer_all_cards(col, graduate=True)
+    finally:
+        col.close()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    return tmp_path
+
+
+def collection(project: Path) -> Path:
+    return project / "profile" / "collection.anki2"
+
+
+def sync(project: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["sync", "--collection", str(collection(project)), *args])
+
+
+def edit_source(project: Path, old: str, new: str) -> None:
+    path = project / "cards" / "sync-test.yaml"
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+
+
+OURS = {ids.MYTH_NOTETYPE_ID, ids.CLOZE_NOTETYPE_ID}
+
+
+def user_content(path: Path) -> dict[str, Any]:
+    """Everything of the user's: their notes, cards, decks, notetypes, deck options, config and media."""
+    col = _open(path)
+    try:
+        assert col.db is not None
+        ours = ",".join(str(i) for i in OURS)
+        notes = col.db.all(f"select id, guid, mid, mod, usn, tags, flds from notes where mid not in ({ours}) "
+                           "order by id")
+        cards = col.db.all(f"select c.* from cards c join notes n on n.id = c.nid where n.mid not in ({ours}) "
+                           "order by c.id")
+        revlog = col.db.all(f"select r.* from revlog r join cards c on c.id = r.cid join notes n on n.id = c.nid "
+                            f"where n.mid not in ({ours}) order by r.id")
+        ankigen_decks = {"Sync Test", "Sync Test::Moved"}
+        decks = {d.id: json.dumps(col.decks.get(d.id), sort_keys=True)
+                 for d in col.decks.all_names_and_ids() if d.name not in ankigen_decks}
+        notetypes = {n.id: json.dumps(col.models.get(n.id), sort_keys=True)  # type: ignore[arg-type]
+                     for n in col.models.all_names_and_ids() if n.id not in OURS}
+        config = {key: value for key, value in col.all_config().items() if key != "ankigen"}
+        deck_options = json.dumps(col.decks.all_config(), sort_keys=True)
+    finally:
+        col.close()
+    media = {p.name: p.read_bytes() for p in (path.parent / "collection.media").iterdir()
+             if not p.name.startswith("ankigen-")}
+    return {"notes": notes, "cards": cards, "revlog": revlog, "decks": decks, "notetypes": notetypes,
+            "config": config, "deck options": deck_options, "media": media}
+
+
+def ankigen_notes(path: Path) -> dict[str, dict[str, Any]]:
+    """Our notes by key-ish GUID: fields, tags, mod, and each card's deck and queue."""
+    col = _open(path)
+    try:
+        assert col.db is not None
+        out = {}
+        for nid, guid, mid, mod, tags, flds in col.db.all(
+                "select id, guid, mid, mod, tags, flds from notes where mid in (?, ?)", *OURS):
+            cards = col.db.all("select c.ord, coalesce(nullif(c.odid, 0), c.did), c.queue from cards c "
+                               "where c.nid = ? order by c.ord", nid)
+            out[guid] = {"mid": mid, "mod": mod, "tags": tags.split(), "fields": flds.split("\x1f"),
+                         "cards": [(ord_, col.decks.name(did), queue) for ord_, did, queue in cards]}
+        return out
+    finally:
+        col.close()
+
+
+def guid(*keys: str) -> str:
+    return ids.note_guid("sync-test", *keys)
+
+
+def file_state(path: Path) -> tuple[str, int]:
+    return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
+
+
+def notetype_names(path: Path) -> list[str]:
+    col = _open(path)
+    try:
+        return sorted(entry.name for entry in col.models.all_names_and_ids())
+    finally:
+        col.close()
+
+
+def test_sync_adds_updates_retires_moves_and_leaves_the_users_content_alone(project: Path) -> None:
+    path = collection(project)
+    before = user_content(path)
+    first = sync(project)
+    assert first.exit_code == 0, first.output
+    assert f"added {NOTES}, updated 0, moved 0, retired 0, conflicting 0, unchanged 0" in first.output
+    assert "backup: " in first.output and list((path.parent / "backups").glob("backup-*.colpkg"))
+    notes = ankigen_notes(path)
+    assert len(notes) == NOTES
+    assert notes[guid("big-data")]["mid"] == ids.MYTH_NOTETYPE_ID
+    assert notes[guid("big-data", "transfer")]["mid"] == ids.CLOZE_NOTETYPE_ID
+    assert [deck for note in notes.values() for _, deck, _ in note["cards"]] == ["Sync Test"] * 10
+    assert user_content(path) == before
+
+    # Study every card, as a user would.
+    col = _open(path)
+    try:
+        answer_all_cards(col, graduate=True)
+        studied = {key: sched for key, sched in card_scheduling(col).items() if sched.revlog}
+        # An edit made in Anki to a note the source changes too (a conflict), and to one it does not.
+        for note_guid, text in ((guid("black-box"), "Edited in Anki: networks are opaque."),
+                                (guid("experts"), "Edited in Anki only.")):
+            assert col.db is not None
+            note = col.get_note(col.db.scalar("select id from notes where guid = ?", note_guid))
+            note.fields[0] = text
+            note.tags.append("my-tag")
+            col.update_note(note)
+    finally:
+        col.close()
+    before = user_content(path)
+
+    # Edit, add, remove and move in the sources.
+    edit_source(project, "Transfer learning makes small datasets workable.",
+                "Transfer learning makes small data go far.")
+    edit_source(project, "Neural networks cannot be explained.", "Neural networks can never be explained.")
+    edit_source(project, AUGMENT, "")
+    edit_source(project, "        text: Explanations cover {{some}} of the behaviour.\n",
+                "        text: Explanations cover {{some}} of the behaviour.\n"
+                "      - id: probes\n        name: Probes\n        text: Linear probes read {{what a layer knows}}.\n")
+    edit_source(project, "deck: Sync Test\n", "deck: Sync Test::Moved\n")
+    second = sync(project, "-v")
+    assert second.exit_code == 0, second.output
+    assert "added 1, updated 2, moved 4, retired 1, conflicting 1, unchanged 0; kept as edited in Anki 1" \
+        in second.output
+    assert "cards/sync-test.yaml:16:9: updated 'black-box/partial' in deck 'Sync Test::Moved' (fields)" \
+        in second.output  # its Myth field shows the edited myth
+    assert "cards/sync-test.yaml: retired 'big-data/augment' in deck 'Sync Test'" in second.output
+    assert "cards/sync-test.yaml:5:5: updated 'big-data' in deck 'Sync Test::Moved' (fields)" in second.output
+    assert ("cards/sync-test.yaml:12:5: conflicting 'black-box' in deck 'Sync Test::Moved' (edited in Anki and in "
+            "the source; left as it is in Anki)") in second.stderr
+    assert "cards/sync-test.yaml:22:5: kept 'experts'" in second.output
+    notes = ankigen_notes(path)
+    # Reviews kept: every card studied before has the same scheduling and history.
+    col = _open(path)
+    try:
+        after = card_scheduling(col)
+    finally:
+        col.close()
+    for key, sched in studied.items():
+        if key[0] != guid("big-data", "augment"):
+            assert after[key] == sched
+    assert notes[guid("big-data")]["fields"][1] == "<p>Transfer learning makes small data go far.</p>"
+    # The retired note: every card suspended, tagged; nothing else of it changed.
+    retired = notes[guid("big-data", "augment")]
+    assert "ankigen::removed" in retired["tags"] and {queue for _, _, queue in retired["cards"]} == {-1}
+    # Moved: every card of ours now in the new deck, but the retired note's and the conflicting one's (left alone).
+    decks = {key: {deck for _, deck, _ in note["cards"]} for key, note in notes.items()}
+    assert decks.pop(guid("big-data", "augment")) == decks.pop(guid("black-box")) == {"Sync Test"}
+    assert set().union(*decks.values()) == {"Sync Test::Moved"}
+    # The conflict is left as the user made it; the edit made in Anki alone is kept, with the user's tag.
+    assert notes[guid("black-box")]["fields"][0] == "Edited in Anki: networks are opaque."
+    assert notes[guid("experts")]["fields"][0] == "Edited in Anki only."
+    assert "my-tag" in notes[guid("experts")]["tags"]
+    assert guid("black-box", "probes") in notes
+    # No notetype copies; the user's content untouched.
+    assert not [name for name in notetype_names(path) if "+" in name or ("ankigen" in name and name not in (
+        "ankigen: Cloze", "ankigen: Myth or Fact"))]
+    assert user_content(path) == before
+
+    # diff shows the conflict with its source line; --force overwrites it and says so.
+    shown = CliRunner().invoke(cli, ["diff", "--collection", str(path)])
+    assert shown.exit_code == 1
+    assert "cards/sync-test.yaml:12:5: 'black-box' in deck 'Sync Test::Moved': edited in Anki and in the source" \
+        in shown.output
+    assert "-Neural networks can never be explained." in shown.output
+    assert "+Edited in Anki: networks are opaque." in shown.output
+    forced = sync(project, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "cards/sync-test.yaml:12:5: overwritten 'black-box'" in forced.output
+    assert "cards/sync-test.yaml:22:5: overwritten 'experts'" in forced.output
+    notes = ankigen_notes(path)
+    assert notes[guid("black-box")]["fields"][0] == "Neural networks can never be explained."
+    assert "my-tag" in notes[guid("black-box")]["tags"]  # the user's tag stays
+
+    # Nothing left to do: nothing written, not even a modification time.
+    state = file_state(path)
+    again = sync(project)
+    assert again.exit_code == 0, again.output
+    assert "up to date, not written" in again.output and f"unchanged {NOTES}" in again.output
+    assert file_state(path) == state
+    assert user_content(path) == before
+
+
+def test_removed_delete_deletes_our_notes_only(project: Path) -> None:
+    path = collection(project)
+    assert sync(project).exit_code == 0
+    before = user_content(path)
+    edit_source(project, "  - id: experts\n    myth: Only experts can use deep learning.\n"
+                         "    fact: High-level frameworks make it approachable.\n", "")
+    result = sync(project, "--removed", "delete")
+    assert result.exit_code == 0, result.output
+    assert "retired 1" in result.output
+    assert guid("experts") not in ankigen_notes(path) and len(ankigen_notes(path)) == NOTES - 1
+    assert user_content(path) == before
+
+
+def test_a_note_back_in_the_sources_is_restored(project: Path) -> None:
+    path = collection(project)
+    assert sync(project).exit_code == 0
+    original = (project / "cards" / "sync-test.yaml").read_text("utf-8")
+    edit_source(project, AUGMENT, "")
+    assert sync(project).exit_code == 0
+    assert {queue for _, _, queue in ankigen_notes(path)[guid("big-data", "augment")]["cards"]} == {-1}
+    (project / "cards" / "sync-test.yaml").write_text(original, "utf-8")
+    result = sync(project, "-v")
+    assert "updated 'big-data/augment' in deck 'Sync Test' (tags, restored)" in result.output
+    note = ankigen_notes(path)[guid("big-data", "augment")]
+    assert "ankigen::removed" not in note["tags"] and {queue for _, _, queue in note["cards"]} == {0}
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(project: Path) -> None:
+    path = collection(project)
+    state = file_state(path)
+    listing = sorted(p.name for p in path.parent.iterdir())
+    result = sync(project, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "cards/sync-test.yaml:5:5: added 'big-data' in deck 'Sync Test'" in result.output
+    assert f"dry run, nothing written: {path}: added {NOTES}," in result.output
+    assert file_state(path) == state
+    assert sorted(p.name for p in path.parent.iterdir()) == listing  # no backup, no leftovers
+
+
+def test_our_notetypes_are_updated_in_place_never_copied(project: Path) -> None:
+    path = collection(project)
+    assert sync(project).exit_code == 0
+    col = _open(path)
+    try:  # as an older ankigen would have left them
+        for notetype_id in OURS:
+            model = col.models.get(notetype_id)  # type: ignore[arg-type]
+            assert model is not None
+            model["css"] = ".card { color: red; }"
+            model["tmpls"][0]["qfmt"] += "<!-- old -->"
+            col.models.update_dict(model)
+    finally:
+        col.close()
+    names = notetype_names(path)
+    result = sync(project)
+    assert result.exit_code == 0, result.output
+    assert "notetypes updated 2" in result.output
+    assert notetype_names(path) == names
+    from ankigen.notetypes import all_notetypes
+
+    col = _open(path)
+    try:
+        for ours in all_notetypes():
+            model = col.models.get(ours.id)  # type: ignore[arg-type]
+            assert model is not None and model["css"] == ours.css and model["tmpls"][0]["qfmt"] == ours.front
+    finally:
+        col.close()
+
+
+def test_a_renamed_field_in_our_notetype_stops_the_sync_before_writing(project: Path) -> None:
+    path = collection(project)
+    assert sync(project).exit_code == 0
+    col = _open(path)
+    try:
+        model = col.models.get(ids.MYTH_NOTETYPE_ID)  # type: ignore[arg-type]
+        assert model is not None
+        col.models.rename_field(model, model["flds"][1], "Truth")
+        col.models.update_dict(model)
+    finally:
+        col.close()
+    edit_source(project, "Transfer learning makes small datasets workable.", "Changed.")
+    state = file_state(path)
+    result = sync(project)
+    assert result.exit_code == 4
+    assert "fields Statement, Truth, Source" in result.stderr and "the collection was not touched" in result.stderr
+    assert file_state(path) == state
+
+
+def test_media_are_added_and_the_users_media_left_alone(project: Path) -> None:
+    images = project / "cards" / "images"
+    images.mkdir()
+    (images / "cat.png").write_bytes(png(1))
+    edit_source(project, "    fact: Saliency maps and probes explain a lot.\n",
+                "    fact: 'Saliency maps explain a lot: ![a cat](images/cat.png)'\n")
+    path = collection(project)
+    before = user_content(path)
+    result = sync(project)
+    assert result.exit_code == 0, result.output
+    assert "media added 1" in result.output
+    added = [p for p in (path.parent / "collection.media").iterdir() if p.name.startswith("ankigen-")]
+    assert [p.read_bytes() for p in added] == [png(1)]
+    assert added[0].name in ankigen_notes(path)[guid("black-box")]["fields"][1]
+    assert user_content(path) == before
+
+
+def test_a_collection_open_in_anki_is_refused_and_left_alone(project: Path) -> None:
+    path = collection(project)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom anki.collection import Collection\n"
+                               "col = Collection(sys.argv[1])\nprint('open', flush=True)\ntime.sleep(30)\n",
+         str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        for command in (["sync"], ["sync", "--dry-run"], ["diff"]):
+            result = CliRunner().invoke(cli, [*command, "--collection", str(path)])
+            assert result.exit_code == 4, result.output
+            assert result.stderr.strip() == ("error: the collection is open in Anki or locked by another program: "
+                                             "close Anki, then run again (nothing was written)")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert ankigen_notes(path) == {}
+    assert not (path.parent / "backups").exists()
+
+
+@pytest.mark.parametrize("stage", ["notes-added", "notes-written", "before-replace"])
+def test_a_killed_sync_leaves_the_collection_as_it_was(project: Path, stage: str) -> None:
+    path = collection(project)
+    assert sync(project).exit_code == 0
+    edit_source(project, "Transfer learning makes small datasets workable.", "Changed fact.")
+    edit_source(project, "  - id: experts\n", "  - id: experts-renamed\n")  # one added, one retired
+    state = file_state(path)
+    notes = ankigen_notes(path)
+    marker = project / "held"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+           "ANKIGEN_TEST_SYNC_HOLD": f"{stage}:{marker}"}
+    process = subprocess.Popen([sys.executable, "-c", RUN, "sync", "--collection", str(path)], cwd=project, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert file_state(path) == state
+    assert ankigen_notes(path) == notes
+    # The next sync finishes the job, and cleans up what the killed one left.
+    result = sync(project)
+    assert result.exit_code == 0, result.output
+    assert "added 1, updated 1, moved 0, retired 1" in result.output
+    assert not list(path.parent.glob(".ankigen-sync-*"))
+
+
+def test_a_second_collection_sync_blocks_anki_until_done(project: Path) -> None:
+    """While a sync runs, Anki cannot open the collection (it would show its 'already open' message)."""
+    path = collection(project)
+    marker = project / "held"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+           "ANKIGEN_TEST_SYNC_HOLD": f"notes-written:{marker}"}
+    process = subprocess.Popen([sys.executable, "-c", RUN, "sync", "--collection", str(path)], cwd=project, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        opened = subprocess.run([sys.executable, "-c", "import sys\nfrom anki.collection import Collection\n"
+                                 "Collection(sys.argv[1]).close()\n", str(path)], capture_output=True, text=True)
+        assert opened.returncode != 0 and "DBError" in opened.stderr
+        result = sync(project)
+        assert result.exit_code == 4 and "close Anki, then run again" in result.stderr
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_without_the_anki_package_sync_says_how_to_install_it(project: Path) -> None:
+    blocked = "import sys; sys.modules['anki'] = None\n" + RUN
+    for command in ("sync", "diff"):
+        result = subprocess.run([sys.executable, "-c", blocked, command, "--collection", str(collection(project))],
+                                cwd=project, capture_output=True, text=True,
+                                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+        assert result.returncode == 2
+        assert result.stderr == "error: ankigen sync needs the 'anki' package: pip install 'ankigen[sync]'\n"
+
+
+def test_a_profile_is_found_where_anki_keeps_it(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = project / "xdg" / "Anki2"
+    (base / "User 1").mkdir(parents=True)
+    os.replace(collection(project), base / "User 1" / "collection.anki2")
+    monkeypatch.delenv("ANKI_BASE", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(project / "xdg"))
+    if sys.platform in ("win32", "darwin"):
+        monkeypatch.setenv("ANKI_BASE", str(base))
+    result = CliRunner().invoke(cli, ["sync", "--profile", "User 1"])
+    assert result.exit_code == 0, result.output
+    assert f"added {NOTES}" in result.output
+    missing = CliRunner().invoke(cli, ["sync", "--profile", "Nobody"])
+    assert missing.exit_code == 2 and "no Anki profile 'Nobody'" in missing.output and "User 1" in missing.output
+    monkeypatch.setenv("ANKI_BASE", str(base))
+    monkeypatch.setenv("XDG_DATA_HOME", str(project / "elsewhere"))
+    assert CliRunner().invoke(cli, ["diff", "--profile", "User 1"]).exit_code == 0
+
+
+def test_sync_needs_exactly_one_collection(project: Path) -> None:
+    neither = CliRunner().invoke(cli, ["sync"])
+    both = CliRunner().invoke(cli, ["sync", "--collection", str(collection(project)), "--profile", "x"])
+    assert neither.exit_code == both.exit_code == 2
+    assert "--collection PATH or --profile NAME" in neither.output
