@@ -133,12 +133,13 @@ def user_content(path: Path) -> dict[str, Any]:
                      for n in col.models.all_names_and_ids() if n.id not in OURS}
         config = {key: value for key, value in col.all_config().items() if key != "ankigen"}
         deck_options = json.dumps(col.decks.all_config(), sort_keys=True)
+        schema = col.db.scalar("select scm from col")  # moved on, AnkiWeb would ask for a full sync
     finally:
         col.close()
     media = {p.name: p.read_bytes() for p in (path.parent / "collection.media").iterdir()
              if not p.name.startswith("ankigen-")}
     return {"notes": notes, "cards": cards, "revlog": revlog, "decks": decks, "notetypes": notetypes,
-            "config": config, "deck options": deck_options, "media": media}
+            "config": config, "deck options": deck_options, "media": media, "schema": schema}
 
 
 def ankigen_notes(path: Path) -> dict[str, dict[str, Any]]:
@@ -253,8 +254,10 @@ def test_sync_adds_updates_retires_moves_and_leaves_the_users_content_alone(proj
         "ankigen: Cloze", "ankigen: Myth or Fact"))]
     assert user_content(path) == before
 
-    # diff shows the conflict with its source line; --force overwrites it and says so.
+    # diff shows the conflict with its source line, writing nothing; --force overwrites it and says so.
+    state = file_state(path)
     shown = CliRunner().invoke(cli, ["diff", "--collection", str(path)])
+    assert file_state(path) == state
     assert shown.exit_code == 1
     assert "cards/sync-test.yaml:12:5: 'black-box' in deck 'Sync Test::Moved': edited in Anki and in the source" \
         in shown.output
@@ -486,3 +489,28 @@ def test_sync_needs_exactly_one_collection(project: Path) -> None:
     both = CliRunner().invoke(cli, ["sync", "--collection", str(collection(project)), "--profile", "x"])
     assert neither.exit_code == both.exit_code == 2
     assert "--collection PATH or --profile NAME" in neither.output
+
+
+def test_a_sync_of_some_sources_leaves_the_other_decks_notes_alone(project: Path) -> None:
+    other = project / "cards" / "other.yaml"
+    other.write_text("deck: Other\nid: other\nmyths:\n  - id: o\n    myth: Other myth.\n    fact: Other fact.\n",
+                     "utf-8")
+    path = collection(project)
+    assert f"added {NOTES + 1}," in sync(project).output
+    other.unlink()  # not named below, so not in this sync: its note is not retired
+    result = sync(project, "cards/sync-test.yaml")
+    assert result.exit_code == 0, result.output
+    assert f"retired 0, conflicting 0, unchanged {NOTES}" in result.output
+    note = ankigen_notes(path)[ids.note_guid("other", "o")]
+    assert note["cards"] == [(0, "Other", 0)] and "ankigen::removed" not in note["tags"]
+
+
+def test_a_file_that_is_not_a_collection_is_refused_in_one_line(project: Path) -> None:
+    bogus = project / "profile" / "notes.anki2"
+    bogus.write_bytes(b"not a database at all, just text" * 100)
+    for command in ("sync", "diff"):
+        result = CliRunner().invoke(cli, [command, "--collection", str(bogus)])
+        assert result.exit_code == 4
+        assert result.stderr.startswith("error: cannot use the collection: not an Anki collection")
+        assert len(result.stderr.splitlines()) == 1
+    assert bogus.read_bytes() == b"not a database at all, just text" * 100
