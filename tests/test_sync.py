@@ -514,3 +514,91 @@ def test_a_file_that_is_not_a_collection_is_refused_in_one_line(project: Path) -
         assert result.stderr.startswith("error: cannot use the collection: not an Anki collection")
         assert len(result.stderr.splitlines()) == 1
     assert bogus.read_bytes() == b"not a database at all, just text" * 100
+
+
+def test_a_removed_cloze_deletion_retires_its_card(project: Path) -> None:
+    path = collection(project)
+    assert sync(project).exit_code == 0
+    edit_source(project, "on {{ImageNet::a big dataset}}.", "on ImageNet.")
+    result = sync(project, "-v")
+    assert "updated 'big-data/transfer' in deck 'Sync Test' (fields, cards retired)" in result.output
+    assert ankigen_notes(path)[guid("big-data", "transfer")]["cards"] == [
+        (0, "Sync Test", 0), (1, "Sync Test", 0), (2, "Sync Test", -1)]
+    edit_source(project, "on ImageNet.", "on {{ImageNet::a big dataset}}.")  # it comes back
+    assert sync(project).exit_code == 0
+    assert {queue for _, _, queue in ankigen_notes(path)[guid("big-data", "transfer")]["cards"]} == {0}
+
+
+def test_cards_moved_in_anki_stay_and_tags_follow_the_source(project: Path) -> None:
+    path = collection(project)
+    assert sync(project).exit_code == 0
+    col = _open(path)
+    try:
+        assert col.db is not None
+        note_id = col.db.scalar("select id from notes where guid = ?", guid("experts"))
+        mine = col.decks.id("Mine")
+        assert mine is not None
+        col.set_deck(col.card_ids_of_note(note_id), mine)
+        note = col.get_note(note_id)
+        note.tags.append("my-tag")
+        col.update_note(note)
+    finally:
+        col.close()
+    edit_source(project, "tags: [st]", "tags: [st2]")
+    edit_source(project, "High-level frameworks make it approachable.", "Frameworks make it approachable.")
+    assert sync(project).exit_code == 0
+    note = ankigen_notes(path)[guid("experts")]
+    assert note["cards"] == [(0, "Mine", 0)]
+    assert sorted(note["tags"]) == ["my-tag", "myth", "st2"]
+
+
+def test_a_note_deleted_in_anki_is_not_added_back_unless_forced(project: Path) -> None:
+    path = collection(project)
+    assert sync(project).exit_code == 0
+    col = _open(path)
+    try:
+        assert col.db is not None
+        col.remove_notes([col.db.scalar("select id from notes where guid = ?", guid("experts"))])
+    finally:
+        col.close()
+    result = sync(project, "-v")
+    assert "kept 'experts' in deck 'Sync Test' (deleted in Anki; not added back (sync --force adds it))" \
+        in result.output
+    assert guid("experts") not in ankigen_notes(path)
+    assert "added 1" in sync(project, "--force").output
+    assert guid("experts") in ankigen_notes(path)
+
+
+def test_a_first_sync_adopts_notes_imported_from_the_apkg_and_flags_older_ones(project: Path) -> None:
+    from tests.anki_collection import import_apkg
+
+    built = CliRunner().invoke(cli, ["build", "-o", "out", "--format", "apkg"])
+    assert built.exit_code == 0, built.output
+    path = collection(project)
+    col = _open(path)
+    try:
+        import_apkg(col, project / "out" / "sync-test.apkg")
+    finally:
+        col.close()
+    edit_source(project, "Only experts can use deep learning.", "Only experts can use it.")  # newer than the import
+    result = sync(project, "-v")
+    assert result.exit_code == 0, result.output
+    assert (f"added 0, updated 0, moved 0, retired 0, conflicting 1, unchanged {NOTES - 1}") in result.output
+    assert ("cards/sync-test.yaml:22:5: conflicting 'experts' in deck 'Sync Test' (differs from the source and was "
+            "not written by ankigen sync before") in result.stderr
+    assert "updated 1" in sync(project, "--force").output
+    assert f"unchanged {NOTES}" in sync(project).output
+
+
+def test_text_anki_normalises_is_not_an_edit(project: Path) -> None:
+    edit_source(project, "    fact: High-level frameworks make it approachable.\n",
+                '    fact: "Frameworks make it approachable, even in a cafe\\u0301."\n')
+    path = collection(project)
+    assert sync(project).exit_code == 0
+    stored = ankigen_notes(path)[guid("experts")]["fields"][1]
+    assert "caf\u00e9" in stored  # Anki keeps text NFC-normalised
+    state = file_state(path)
+    assert f"unchanged {NOTES}" in sync(project).output
+    assert file_state(path) == state
+    shown = CliRunner().invoke(cli, ["diff", "--collection", str(path)])
+    assert shown.exit_code == 0 and f"0 note(s) differ from the sources, {NOTES} the same" in shown.output
