@@ -100,6 +100,7 @@ def media_folder(collection: Path) -> Path:
 def sync(collection: Path, decks: Sequence[DeckCards], make_plan: Callable[[Holdings], Plan], dry_run: bool,
          now: int) -> SyncResult:
     """Plan (``make_plan(holdings)``) against the collection, then apply the plan unless ``dry_run``."""
+    collection = collection.resolve()
     with _Locked(collection, write=not dry_run) as lock, _work_folder(collection) as work:
         copy = work / "collection.anki2"
         lock.copy_to(copy)
@@ -309,7 +310,7 @@ class _Locked:
     """The collection, checked not to be in use and then held against every SQLite user until we are done."""
 
     def __init__(self, path: Path, write: bool) -> None:
-        self.path = path
+        self.path = path.resolve()  # a symbolic link is followed: the collection itself gets replaced
         self.write = write
         self.fd = -1
 
@@ -317,7 +318,11 @@ class _Locked:
         if not self.path.is_file():
             raise CollectionProblem("no such file")
         self._settle()
-        self.fd = os.open(self.path, os.O_RDWR if self.write else os.O_RDONLY)
+        try:
+            self.fd = os.open(self.path, os.O_RDWR if self.write else os.O_RDONLY)
+        except OSError as exc:
+            raise CollectionProblem(f"cannot open it for {'writing' if self.write else 'reading'}: "
+                                    f"{exc.strerror}") from exc
         try:
             _lock_bytes(self.fd, self.write)
         except BaseException:

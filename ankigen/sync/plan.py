@@ -154,6 +154,11 @@ def same_fields(held: Sequence[str], wanted: Sequence[str]) -> bool:
     return held == wanted or held == tuple(unicodedata.normalize("NFC", text) for text in wanted)
 
 
+def same_deck(one: str, other: str) -> bool:
+    """Anki tells deck names apart regardless of case."""
+    return one.casefold() == other.casefold()
+
+
 def where(location: Location) -> str:
     return f"{location.path}:{location.line}:{location.column}"
 
@@ -272,8 +277,9 @@ def make_plan(decks: Sequence[DeckCards], held: Holdings, options: SyncOptions =
                 suspended_by_us -= set(stale_ids)
             unsuspend += back
             move: list[int] = []
-            if record is None or record.deck != deck.name:
-                move = [card.id for card in note_held.cards if card.deck != deck.name and card.id not in delete_cards]
+            if record is None or not same_deck(record.deck, deck.name):
+                move = [card.id for card in note_held.cards
+                        if not same_deck(card.deck, deck.name) and card.id not in delete_cards]
             if move:
                 moves.setdefault(deck.name, []).extend(move)
                 before = sorted({card.deck for card in note_held.cards if card.id in move})
