@@ -273,9 +273,10 @@ def test_sync_adds_updates_retires_moves_and_leaves_the_users_content_alone(proj
 
     # Nothing left to do: nothing written, not even a modification time.
     state = file_state(path)
-    again = sync(project)
+    again = sync(project, "-v")
     assert again.exit_code == 0, again.output
     assert "up to date, not written" in again.output and f"unchanged {NOTES}" in again.output
+    assert again.output.count(": unchanged '") == NOTES  # -v names every note
     assert file_state(path) == state
     assert user_content(path) == before
 
@@ -602,3 +603,25 @@ def test_text_anki_normalises_is_not_an_edit(project: Path) -> None:
     assert file_state(path) == state
     shown = CliRunner().invoke(cli, ["diff", "--collection", str(path)])
     assert shown.exit_code == 0 and f"0 note(s) differ from the sources, {NOTES} the same" in shown.output
+
+
+def test_changes_a_crashed_anki_left_in_its_log_are_kept(project: Path) -> None:
+    """A write-ahead log left by a killed program is taken into the collection, never dropped or left behind."""
+    path = collection(project)
+    crash = ("import os, sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute('pragma journal_mode=wal')\n"
+             "c.execute(\"update notes set flds = 'from the log' || char(31) || 'back' \"\n"
+             "          \"where flds like 'user front%'\")\n"
+             "c.commit()\nos.kill(os.getpid(), 9)\n")
+    subprocess.run([sys.executable, "-c", crash, str(path)], check=False)
+    assert Path(f"{path}-wal").stat().st_size > 0
+    shown = CliRunner().invoke(cli, ["diff", "--collection", str(path)])
+    assert shown.exit_code == 0, shown.output
+    result = sync(project)
+    assert result.exit_code == 0, result.output
+    assert not Path(f"{path}-wal").exists() or not Path(f"{path}-wal").stat().st_size
+    col = _open(path)
+    try:
+        assert col.db is not None
+        assert col.db.scalar("select count() from notes where flds like 'from the log%'") == 2
+    finally:
+        col.close()

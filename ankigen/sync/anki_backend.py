@@ -101,7 +101,8 @@ def sync(collection: Path, decks: Sequence[DeckCards], make_plan: Callable[[Hold
          now: int) -> SyncResult:
     """Plan (``make_plan(holdings)``) against the collection, then apply the plan unless ``dry_run``."""
     collection = collection.resolve()
-    with _Locked(collection, write=not dry_run) as lock, _work_folder(collection) as work:
+    scratch = tempfile.gettempdir() if dry_run else None  # a dry run writes nothing beside the collection
+    with _Locked(collection, write=not dry_run) as lock, _work_folder(collection, scratch) as work:
         copy = work / "collection.anki2"
         lock.copy_to(copy)
         col = _open(copy)
