@@ -262,7 +262,9 @@ def make_plan(decks: Sequence[DeckCards], held: Holdings, options: SyncOptions =
             new_tags = tags if set(tags) != set(note_held.tags) else None
             suspended_by_us = set(record.suspended) if record else set()
             wanted_ords = {number - 1 for number in note.card_numbers} if note.notetype.is_cloze else None
-            back = [card.id for card in note_held.cards if card.id in suspended_by_us and card.suspended
+            # Cards ankigen suspended come back; all of a note ankigen retired (a sync, or an .apkg's tombstone).
+            retired = REMOVED_TAG in note_held.tags
+            back = [card.id for card in note_held.cards if card.suspended and (retired or card.id in suspended_by_us)
                     and (wanted_ords is None or card.ord in wanted_ords)]
             stale = [card for card in note_held.cards if wanted_ords is not None and card.ord not in wanted_ords]
             stale_ids: list[int] = []
@@ -293,7 +295,7 @@ def make_plan(decks: Sequence[DeckCards], held: Holdings, options: SyncOptions =
                 restamp.append(note.guid)
             if changes:
                 report["updated"].append(replace(line, detail=", ".join(changes)))
-            elif not changes and not move and not kept_edit:
+            elif not move and not kept_edit:
                 report["unchanged"].append(line)
             source_written = record.source if kept_edit and record else source
             state[note.guid] = Written(deck.key, note.key, source_written, stored, note.tags, deck.name,
