@@ -279,8 +279,8 @@ def _sync(paths: list[str], collection: Path, options: object, dry_run: bool, ve
     outcome = sync_collection(paths, collection, options, dry_run)
     _print_diagnostics(outcome.diagnostics, strict=False)
     if outcome.result is None:
-        click.echo(f"error: {len(outcome.diagnostics)} problem(s) in the sources; the collection was not touched",
-                   err=True)
+        errors = sum(d.severity == "error" for d in outcome.diagnostics)
+        click.echo(f"error: {errors} error(s) in the sources; the collection was not touched", err=True)
         return EXIT_SOURCE_ERRORS
     result = outcome.result
     plan = result.plan
@@ -339,7 +339,8 @@ def _diff(paths: list[str], collection: Path) -> int:
     outcome = diff_collection(paths, collection)
     _print_diagnostics(outcome.diagnostics, strict=False)
     if outcome.differences is None:
-        click.echo(f"error: {len(outcome.diagnostics)} problem(s) in the sources", err=True)
+        errors = sum(d.severity == "error" for d in outcome.diagnostics)
+        click.echo(f"error: {errors} error(s) in the sources", err=True)
         return EXIT_SOURCE_ERRORS
     found = outcome.differences
     for note in found.notes:

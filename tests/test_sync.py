@@ -625,3 +625,14 @@ def test_changes_a_crashed_anki_left_in_its_log_are_kept(project: Path) -> None:
         assert col.db.scalar("select count() from notes where flds like 'from the log%'") == 2
     finally:
         col.close()
+
+
+def test_a_source_error_stops_the_sync_before_the_collection_is_touched(project: Path) -> None:
+    path = collection(project)
+    edit_source(project, "  - id: experts\n    myth:", "  - id: experts\n    myht:")
+    state = file_state(path)
+    result = sync(project)
+    assert result.exit_code == 1
+    assert "cards/sync-test.yaml:23:5: error: unknown key 'myht'" in result.stderr
+    assert result.stderr.splitlines()[-1] == "error: 1 error(s) in the sources; the collection was not touched"
+    assert file_state(path) == state

@@ -50,6 +50,7 @@ from anki.cards import CardId
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.errors import DBError
 from anki.import_export_pb2 import IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_NEVER
+from anki.models import NotetypeId
 from anki.notes import NoteId
 
 from ankigen.sync.plan import (
@@ -163,7 +164,7 @@ def read_holdings(col: Collection, decks: Sequence[DeckCards], collection: Path)
                                tuple(tags.split()), tuple(cards.get(nid, ())))
     notetypes = {}
     for notetype_id in ours:
-        model = col.models.get(notetype_id)  # type: ignore[arg-type]
+        model = col.models.get(NotetypeId(notetype_id))
         if model is not None:
             notetypes[notetype_id] = HeldNotetype(
                 notetype_id, str(model["name"]), tuple(str(f["name"]) for f in model["flds"]),
@@ -182,7 +183,7 @@ def read_holdings(col: Collection, decks: Sequence[DeckCards], collection: Path)
 def _apply(col: Collection, plan: Plan, work: Path, now: int) -> None:
     """Carry out the plan on the (copied) collection ``col``."""
     for notetype in plan.notetypes:  # in place: same id, same fields; never a copy
-        model = col.models.get(notetype.id)  # type: ignore[arg-type]
+        model = col.models.get(NotetypeId(notetype.id))
         assert model is not None
         template = model["tmpls"][0]
         template["name"], template["qfmt"], template["afmt"] = notetype.template_name, notetype.front, notetype.back
