@@ -273,6 +273,9 @@ def _backup(col: Collection, folder: Path) -> Path | None:
 def _write_media(folder: Path, media: Mapping[str, bytes]) -> tuple[str, ...]:
     """Add ankigen's media files (content-addressed names, so a file written by a sync that then fails is harmless)."""
     written = []
+    if media and folder.is_dir():  # what a killed sync left half-written (we hold the lock: no sync is running)
+        for stale in folder.glob(".ankigen-*.ankigen-tmp-*"):
+            stale.unlink(missing_ok=True)
     for name in sorted(media):
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / name
