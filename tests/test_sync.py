@@ -636,3 +636,30 @@ def test_a_source_error_stops_the_sync_before_the_collection_is_touched(project:
     assert "cards/sync-test.yaml:23:5: error: unknown key 'myht'" in result.stderr
     assert result.stderr.splitlines()[-1] == "error: 1 error(s) in the sources; the collection was not touched"
     assert file_state(path) == state
+
+
+def test_cards_in_a_filtered_deck_move_home_to_the_new_deck(project: Path) -> None:
+    path = collection(project)
+    assert sync(project).exit_code == 0
+    col = _open(path)
+    try:
+        filtered = col.decks.new_filtered("Cram")
+        deck = col.decks.get(filtered)
+        assert deck is not None
+        deck["terms"][0][0] = '"deck:Sync Test"'
+        col.decks.save(deck)
+        col.sched.rebuild_filtered_deck(filtered)
+        assert col.db is not None and col.db.scalar("select count() from cards where odid != 0") == 10
+    finally:
+        col.close()
+    edit_source(project, "deck: Sync Test\n", "deck: Sync Test 2\n")
+    result = sync(project)
+    assert "moved 6" in result.output, result.output
+    col = _open(path)
+    try:
+        assert col.db is not None
+        rows = col.db.all("select distinct did, odid from cards c join notes n on n.id = c.nid where n.mid in (?, ?)",
+                          *OURS)
+        assert rows == [[col.decks.id_for_name("Sync Test 2"), 0]]
+    finally:
+        col.close()
