@@ -202,21 +202,26 @@ _COLLECTION_HELP = "The collection file to write into (a profile's collection.an
 _PROFILE_HELP = "An Anki profile's name, instead of --collection (found where Anki keeps profiles; ANKI_BASE too)."
 
 
+_OUTPUT_HELP = "The build's folder (its ankigen.lock keeps cloze numbers and moved notes' identities)."
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="[PATHS]...")
 @click.option("--collection", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH", help=_COLLECTION_HELP)
 @click.option("--profile", metavar="NAME", help=_PROFILE_HELP)
+@click.option("-o", "--output", "output", default="decks", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help=_OUTPUT_HELP)
 @click.option("--removed", type=click.Choice(["suspend", "delete"]), default="suspend", show_default=True,
               help="What happens to notes removed from the sources: their cards suspended and tagged "
                    "'ankigen::removed', or the notes deleted (with their review history).")
 @click.option("--force", is_flag=True, help="Overwrite notes edited in Anki with the sources, naming each one.")
 @click.option("--dry-run", is_flag=True, help="Print what would change, write nothing.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every note, with its source path:line.")
-def sync(paths: tuple[str, ...], collection: Path | None, profile: str | None, removed: str, force: bool,
-         dry_run: bool, verbose: bool) -> None:
+def sync(paths: tuple[str, ...], collection: Path | None, profile: str | None, output: Path, removed: str,
+         force: bool, dry_run: bool, verbose: bool) -> None:
     """Write the decks straight into an Anki collection, and make it match the sources.
 
-    Builds the notes as `build` does, then adds new notes, updates changed ones
+    Builds as `build` does (DIR/<id>.apkg, .html and ankigen.lock), then adds new notes, updates changed ones
     in place (reviews kept), moves cards whose deck changed, retires notes
     removed from the sources, and updates ankigen's notetypes and media. Notes
     edited in Anki are never overwritten silently: a note edited in Anki and in
@@ -234,14 +239,16 @@ def sync(paths: tuple[str, ...], collection: Path | None, profile: str | None, r
 
     path = _collection_path(collection, profile)
     options = SyncOptions(removed="delete" if removed == "delete" else "suspend", force=force)
-    _run(lambda: _sync(list(paths), path, options, dry_run, verbose), collection_errors=True)
+    _run(lambda: _sync(list(paths), path, output, options, dry_run, verbose), collection_errors=True)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="[PATHS]...")
 @click.option("--collection", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH", help=_COLLECTION_HELP)
 @click.option("--profile", metavar="NAME", help=_PROFILE_HELP)
-def diff(paths: tuple[str, ...], collection: Path | None, profile: str | None) -> None:
+@click.option("-o", "--output", "output", default="decks", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help=_OUTPUT_HELP)
+def diff(paths: tuple[str, ...], collection: Path | None, profile: str | None, output: Path) -> None:
     """Show every note whose fields in Anki differ from the sources (writes nothing).
 
     Each note is named by its source path:line; '-' lines are the source,
@@ -253,7 +260,7 @@ def diff(paths: tuple[str, ...], collection: Path | None, profile: str | None) -
       ankigen diff --profile "User 1"
     """
     path = _collection_path(collection, profile)
-    _run(lambda: _diff(list(paths), path), collection_errors=True)
+    _run(lambda: _diff(list(paths), path, output), collection_errors=True)
 
 
 def _collection_path(collection: Path | None, profile: str | None) -> Path:
@@ -271,12 +278,19 @@ def _collection_path(collection: Path | None, profile: str | None) -> Path:
         raise click.BadParameter(str(exc), param_hint="--profile") from exc
 
 
-def _sync(paths: list[str], collection: Path, options: object, dry_run: bool, verbose: bool) -> int:
+def _sync(paths: list[str], collection: Path, output: Path, options: object, dry_run: bool, verbose: bool) -> int:
+    from ankigen.pipeline import BuildOptions
+    from ankigen.sync.command import require_anki
     from ankigen.sync.command import sync as sync_collection
     from ankigen.sync.plan import SyncOptions
 
     assert isinstance(options, SyncOptions)
-    outcome = sync_collection(paths, collection, options, dry_run)
+    require_anki()
+    if not dry_run:  # build first, as `ankigen build` does: the lock keeps cloze numbers and moved notes
+        built = _build(paths, output, BuildOptions(), check_only=False)
+        if built != EXIT_OK:
+            return built
+    outcome = sync_collection(paths, collection, options, dry_run, output)
     _print_diagnostics(outcome.diagnostics, strict=False)
     if outcome.result is None:
         errors = sum(d.severity == "error" for d in outcome.diagnostics)
@@ -332,11 +346,11 @@ def _line(line: Line, label: str) -> str:
     return f"{text} ({line.detail})" if line.detail else text
 
 
-def _diff(paths: list[str], collection: Path) -> int:
+def _diff(paths: list[str], collection: Path, output: Path) -> int:
     from ankigen.sync.command import diff as diff_collection
     from ankigen.sync.diff import format_note_diff
 
-    outcome = diff_collection(paths, collection)
+    outcome = diff_collection(paths, collection, output)
     _print_diagnostics(outcome.diagnostics, strict=False)
     if outcome.differences is None:
         errors = sum(d.severity == "error" for d in outcome.diagnostics)

@@ -479,6 +479,42 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     return _Made(diagnostics, _DeckId.of(source), report, state, new, new_here, vanished, moved)
 
 
+def built_decks(paths: Sequence[str], out_dir: Path) -> tuple[list[DeckCards], list[Diagnostic]]:
+    """The decks as the last build into ``out_dir`` made them: cloze numbers and moved notes' GUIDs from its lock.
+
+    For ``ankigen sync``, which builds first: with the lock just written, this
+    derives the very notes that build wrote (a rebuild keeps every number and GUID).
+    """
+    files, diagnostics = discover_sources(paths)
+    out_root = out_dir.resolve()
+    lock = read_lock(out_dir)
+    identities = Identities(lock.guids)
+    decks: list[DeckCards] = []
+    ids_seen: list[_DeckId] = []
+    for path in files:
+        file = _SourceFile(path, display_path(path), _read_source(path), lock_path(path, out_root))
+
+        def number(source: DeckSource) -> DeckSource:
+            previous = lock.decks.get(source.key)
+            if previous is not None:
+                previous.read_rows()
+            known = _states_by_key(previous)
+            return renumber_deck(source, lambda key: _recall(known.get(key)))[0]
+
+        source, deck, problems = _load_deck(file, full_lint=False, number=number)
+        diagnostics.extend(problems)
+        if source is not None:
+            ids_seen.append(_DeckId.of(source))
+        if deck is not None and identities.moved:
+            deck = dataclasses.replace(deck, notes=tuple(
+                dataclasses.replace(note, guid=identities.guid(deck.key, note.key)) for note in deck.notes))
+        if deck is not None:
+            decks.append(deck)
+    diagnostics.extend(_duplicate_decks(ids_seen))
+    diagnostics.sort(key=lambda d: d.sort_key)
+    return decks, diagnostics
+
+
 def _states_by_key(previous: DeckState | None) -> dict[str, NoteState]:
     """A deck's notes in the lock by their key ("myth/item"), also those removed by its last build."""
     if previous is None:

@@ -34,7 +34,7 @@ ALLOWED = {
     "loader": {"cloze"},
     "cloze": {"tex"},
     "sync.command": {"pipeline", "errors", "cards", "sync", "sync.plan", "sync.diff", "sync.anki_backend"},
-    "sync.plan": {"cards", "notetypes"},
+    "sync.plan": {"cards", "notetypes", "retired"},
     "sync.diff": {"cards", "sync.plan"},
     "sync.anki_backend": {"cards", "apkg", "sync.plan"},
 }

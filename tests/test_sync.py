@@ -525,9 +525,13 @@ def test_a_removed_cloze_deletion_retires_its_card(project: Path) -> None:
     assert "updated 'big-data/transfer' in deck 'Sync Test' (fields, cards retired)" in result.output
     assert ankigen_notes(path)[guid("big-data", "transfer")]["cards"] == [
         (0, "Sync Test", 0), (1, "Sync Test", 0), (2, "Sync Test", -1)]
-    edit_source(project, "on ImageNet.", "on {{ImageNet::a big dataset}}.")  # it comes back
+    # Written again, it is a new deletion with a number never used (the lock's stable numbering, as `build`
+    # gives it): a new card, while the retired one stays retired.
+    edit_source(project, "on ImageNet.", "on {{ImageNet::a big dataset}}.")
     assert sync(project).exit_code == 0
-    assert {queue for _, _, queue in ankigen_notes(path)[guid("big-data", "transfer")]["cards"]} == {0}
+    assert ankigen_notes(path)[guid("big-data", "transfer")]["cards"] == [
+        (0, "Sync Test", 0), (1, "Sync Test", 0), (2, "Sync Test", -1), (3, "Sync Test", 0)]
+    assert "{{c4::ImageNet::a big dataset}}" in ankigen_notes(path)[guid("big-data", "transfer")]["fields"][0]
 
 
 def test_cards_moved_in_anki_stay_and_tags_follow_the_source(project: Path) -> None:
@@ -634,7 +638,7 @@ def test_a_source_error_stops_the_sync_before_the_collection_is_touched(project:
     result = sync(project)
     assert result.exit_code == 1
     assert "cards/sync-test.yaml:23:5: error: unknown key 'myht'" in result.stderr
-    assert result.stderr.splitlines()[-1] == "error: 1 error(s) in the sources; the collection was not touched"
+    assert result.stderr.splitlines()[-1] == "error: 1 error(s); nothing was written"
     assert file_state(path) == state
 
 
@@ -661,5 +665,35 @@ def test_cards_in_a_filtered_deck_move_home_to_the_new_deck(project: Path) -> No
         rows = col.db.all("select distinct did, odid from cards c join notes n on n.id = c.nid where n.mid in (?, ?)",
                           *OURS)
         assert rows == [[col.decks.id_for_name("Sync Test 2"), 0]]
+    finally:
+        col.close()
+
+
+def test_a_myth_moved_to_another_file_keeps_its_note_and_its_cards_follow(project: Path) -> None:
+    """The build's lock keeps a moved note's identity; sync writes what the build wrote and moves its cards."""
+    experts = "  - id: experts\n    myth: Only experts can use deep learning.\n" \
+              "    fact: High-level frameworks make it approachable.\n"
+    other = project / "cards" / "other.yaml"
+    other.write_text("deck: Other\nid: other\nmyths:\n  - id: o\n    myth: Other myth.\n    fact: Other fact.\n",
+                     "utf-8")
+    path = collection(project)
+    assert sync(project).exit_code == 0
+    col = _open(path)
+    try:
+        answer_all_cards(col, graduate=True)
+        studied = card_scheduling(col)[(guid("experts"), 0)]
+    finally:
+        col.close()
+    edit_source(project, experts, "")
+    other.write_text(other.read_text("utf-8") + experts, "utf-8")
+    result = sync(project, "-v")
+    assert result.exit_code == 0, result.output
+    assert "added 0, updated 1, moved 1, retired 0" in result.output  # updated: the old deck's tag 'st' goes
+    assert "cards/other.yaml:7:5: moved 'experts' in deck 'Other' (from Sync Test)" in result.output
+    note = ankigen_notes(path)[guid("experts")]  # the GUID it had: the same note, with its history
+    assert note["cards"] == [(0, "Other", 2)]
+    col = _open(path)
+    try:
+        assert card_scheduling(col)[(guid("experts"), 0)] == studied
     finally:
         col.close()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ankigen.pipeline import build_time, load_decks
+from ankigen.pipeline import build_time, built_decks
 from ankigen.sync.diff import Differences, differences
 from ankigen.sync.plan import SyncOptions, make_plan
 
@@ -38,7 +38,7 @@ class DiffOutcome:
     differences: Differences | None = None
 
 
-def _require_anki() -> None:
+def require_anki() -> None:
     try:
         import ankigen.sync.anki_backend  # noqa: F401
     except ModuleNotFoundError as exc:
@@ -47,18 +47,21 @@ def _require_anki() -> None:
         raise SyncUnavailable(INSTALL_HINT) from exc
 
 
-def _sources(paths: list[str]) -> tuple[list[DeckCards], list[Diagnostic]]:
-    """The decks as ``ankigen build`` makes them (same checks, same notes)."""
-    loaded, diagnostics = load_decks(paths, lint=False)
-    return [item.deck for item in loaded], diagnostics
+def _sources(paths: list[str], out_dir: Path) -> tuple[list[DeckCards], list[Diagnostic]]:
+    """The decks as ``ankigen build`` into ``out_dir`` made them (same checks, cloze numbers and GUIDs)."""
+    return built_decks(paths, out_dir)
 
 
-def sync(paths: list[str], collection: Path, options: SyncOptions, dry_run: bool) -> SyncOutcome:
-    """Make ``collection`` hold what the sources give (see ankigen/sync/plan.py for what that means)."""
-    _require_anki()
+def sync(paths: list[str], collection: Path, options: SyncOptions, dry_run: bool,
+         out_dir: Path = Path("decks")) -> SyncOutcome:
+    """Make ``collection`` hold what the sources give, as the last build into ``out_dir`` made them.
+
+    See ankigen/sync/plan.py for what "hold" means.
+    """
+    require_anki()
     from ankigen.sync import anki_backend
 
-    decks, diagnostics = _sources(paths)
+    decks, diagnostics = _sources(paths, out_dir)
     outcome = SyncOutcome(diagnostics)
     if any(d.severity == "error" for d in diagnostics):
         return outcome
@@ -67,12 +70,12 @@ def sync(paths: list[str], collection: Path, options: SyncOptions, dry_run: bool
     return outcome
 
 
-def diff(paths: list[str], collection: Path) -> DiffOutcome:
-    """Read-only: the notes whose fields in ``collection`` differ from the sources."""
-    _require_anki()
+def diff(paths: list[str], collection: Path, out_dir: Path = Path("decks")) -> DiffOutcome:
+    """Read-only: the notes whose fields in ``collection`` differ from the sources (numbered as by the last build)."""
+    require_anki()
     from ankigen.sync import anki_backend
 
-    decks, diagnostics = _sources(paths)
+    decks, diagnostics = _sources(paths, out_dir)
     outcome = DiffOutcome(diagnostics)
     if any(d.severity == "error" for d in diagnostics):
         return outcome

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from ankigen.notetypes import Notetype, all_notetypes
+from ankigen.retired import REMOVED_TAG as REMOVED_TAG  # retired notes get the tag removed notes in an .apkg get
 
 if TYPE_CHECKING:
     from ankigen.cards import DeckCards, Note
     from ankigen.model import Location
 
-REMOVED_TAG = "ankigen::removed"  # the tag retired notes get, as removed notes in an .apkg do
 Removal = Literal["suspend", "delete"]
 
 
