@@ -280,12 +280,12 @@ def _collection_path(collection: Path | None, profile: str | None) -> Path:
 
 def _sync(paths: list[str], collection: Path, output: Path, options: object, dry_run: bool, verbose: bool) -> int:
     from ankigen.pipeline import BuildOptions
-    from ankigen.sync.command import require_anki
+    from ankigen.sync.command import check_collection
     from ankigen.sync.command import sync as sync_collection
     from ankigen.sync.plan import SyncOptions
 
     assert isinstance(options, SyncOptions)
-    require_anki()
+    check_collection(collection)  # before building: a refused sync writes nothing at all
     if not dry_run:  # build first, as `ankigen build` does: the lock keeps cloze numbers and moved notes
         built = _build(paths, output, BuildOptions(), check_only=False)
         if built != EXIT_OK:

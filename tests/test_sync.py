@@ -402,7 +402,7 @@ def test_a_collection_open_in_anki_is_refused_and_left_alone(project: Path) -> N
         holder.kill()
         holder.wait()
     assert ankigen_notes(path) == {}
-    assert not (path.parent / "backups").exists()
+    assert not (path.parent / "backups").exists() and not (project / "decks").exists()
 
 
 @pytest.mark.parametrize("stage", ["notes-added", "notes-written", "before-replace"])

@@ -124,6 +124,12 @@ def sync(collection: Path, decks: Sequence[DeckCards], make_plan: Callable[[Hold
         return SyncResult(plan, plan.changes_collection, backup, written)
 
 
+def check_free(collection: Path) -> None:
+    """Raise CollectionBusy (or CollectionProblem) now, before a sync builds anything, if it cannot go ahead."""
+    with _Locked(collection, write=False):
+        pass
+
+
 def read(collection: Path, decks: Sequence[DeckCards]) -> Holdings:
     """What the collection holds of ankigen's, read without writing anything."""
     with _Locked(collection, write=False) as lock, _work_folder(collection, tempfile.gettempdir()) as work:

@@ -52,6 +52,14 @@ def _sources(paths: list[str], out_dir: Path) -> tuple[list[DeckCards], list[Dia
     return built_decks(paths, out_dir)
 
 
+def check_collection(collection: Path) -> None:
+    """Refuse early (CollectionBusy, CollectionProblem) a collection that is open in Anki or unusable."""
+    require_anki()
+    from ankigen.sync import anki_backend
+
+    anki_backend.check_free(collection)
+
+
 def sync(paths: list[str], collection: Path, options: SyncOptions, dry_run: bool,
          out_dir: Path = Path("decks")) -> SyncOutcome:
     """Make ``collection`` hold what the sources give, as the last build into ``out_dir`` made them.
