@@ -68,6 +68,9 @@ class DeckCards:
     # Files the notes show (images), by the name the HTML uses: bundled into the
     # .apkg's media and embedded into the sheet as data: URIs.
     media: Mapping[str, bytes] = field(default_factory=dict)
+    # Every other file the deck was made from (images), relative to the source's folder -> sha256
+    # ("" for one that could not be used): what decides, besides the source, whether it is rebuilt.
+    reads: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def card_count(self) -> int:
@@ -104,7 +107,7 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
         description = _checked(render_markdown, source.description, images, problems)
     deck = DeckCards(key=source.key, name=source.name, deck_id=ids.deck_id(source.key),
                      description_html=description, citation_html=citation, notes=tuple(notes),
-                     source_path=source.path, media=images.media)
+                     source_path=source.path, media=images.media, reads=images.reads)
     return deck, images.problems + problems
 
 

@@ -160,14 +160,16 @@ def watch(paths: tuple[str, ...], output: Path, interval: float) -> None:
     from ankigen.pipeline import BuildOptions
     from ankigen.watch import watch as watch_sources
 
-    def rebuild() -> None:
+    def rebuild() -> set[Path]:
+        inputs: set[Path] = set()
         try:
-            _build(list(paths), output, BuildOptions(), check_only=False)
+            _build(list(paths), output, BuildOptions(), check_only=False, inputs=inputs)
         except Exception as exc:  # keep watching: the next save may fix it
             if os.environ.get(DEBUG_ENV):
                 raise
             click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
         click.echo(f"watching {', '.join(paths) or 'cards'} for changes (Ctrl-C to stop)", err=True)
+        return inputs
 
     def watch_forever() -> int:
         watch_sources(list(paths), rebuild, interval)
@@ -383,12 +385,15 @@ def _check(paths: list[str], strict: bool) -> int:
 
 
 def _build(paths: list[str], output: Path, options: BuildOptions, check_only: bool, verbose: bool = False,
-           command: str = "ankigen build") -> int:
+           command: str = "ankigen build", inputs: set[Path] | None = None) -> int:
+    """Build (or check), print what happened, return the exit code; ``inputs`` gets the files read besides sources."""
     from ankigen.pipeline import build as build_decks
     from ankigen.pipeline import display_path
 
     with _Progress() as progress:
         outcome = build_decks(paths, output, options, dry_run=check_only, progress=progress)
+    if inputs is not None:
+        inputs.update(outcome.inputs)
     _print_diagnostics(outcome.diagnostics, strict=False)
     if outcome.errors:
         click.echo(f"error: {len(outcome.errors)} error(s); nothing was written", err=True)

@@ -4,8 +4,9 @@ Anki only updates a note on re-import when the incoming modification time is
 newer than its own, so a note must keep its time while its content is the same
 and get a newer one as soon as it changes. The lock (``decks/ankigen.lock``,
 committed with the decks) remembers each note's content hash and time across
-builds and machines; it also records the hashes of each deck's inputs and
-outputs so an unchanged deck is neither rebuilt nor rewritten.
+builds and machines; it also records the hashes of each deck's inputs (its
+source, options and ankigen version, and every other file it read, such as
+images) and outputs so an unchanged deck is neither rebuilt nor rewritten.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ LOCK_NAME = "ankigen.lock"
 # folder (it was relative to where ankigen ran), each deck keeps the "latest" time
 # it stamped, cloze notes their deletions' numbers, and "guids" the notes that
 # moved. Older locks are still read (their decks are built again, as a new
-# ankigen version always does).
+# ankigen version always does). An entry without "reads" (from before they were
+# kept) is read too: its deck is built again once.
 LOCK_VERSION = 3
 _READABLE_VERSIONS = (1, 2, 3)
 
@@ -60,10 +62,13 @@ class DeckState:
 
     def __init__(self, source: str, inputs: str, outputs: dict[str, str], notes: dict[str, NoteState],
                  removed: dict[str, NoteState] | None = None, summary: DeckSummary | None = None,
-                 latest: int = 0) -> None:
+                 latest: int = 0, reads: dict[str, str] | None = None) -> None:
         self.source = source  # relative to the lock's folder, with '/'
-        self.inputs = inputs  # digest of everything the outputs are made from
+        self.inputs = inputs  # digest of the source's bytes, the options and the ankigen version
         self.outputs = outputs  # file name -> sha256
+        # The other files the deck was made from (images), relative to the source's folder -> sha256;
+        # None when read from a lock that did not keep them (the deck is then built again).
+        self.reads = reads
         self.summary = summary  # None when read from a version 1 lock
         self.latest = latest  # the newest time ever stamped on a note or tombstone of the deck
         self._notes: dict[str, NoteState] | None = notes  # guid -> state
@@ -102,7 +107,7 @@ class DeckState:
         if self._entry:
             return _state_from_entry, (self._entry, self._rows[0])
         return DeckState, (self.source, self.inputs, self.outputs, self.notes, self.removed, self.summary,
-                           self.latest)
+                           self.latest, self.reads)
 
     def _parse(self, rows: str) -> dict[str, NoteState]:
         try:
@@ -111,9 +116,10 @@ class DeckState:
             raise _unreadable(self._rows[0], exc) from exc
 
     @classmethod
-    def _as_read(cls, source: str, inputs: str, outputs: dict[str, str], summary: DeckSummary | None, latest: int,
-                 entry: str, lock_path: str, notes: str, removed: str) -> DeckState:
-        state = cls(source, inputs, outputs, {}, {}, summary, latest)
+    def _as_read(cls, source: str, inputs: str, outputs: dict[str, str], reads: dict[str, str] | None,
+                 summary: DeckSummary | None, latest: int, entry: str, lock_path: str, notes: str,
+                 removed: str) -> DeckState:
+        state = cls(source, inputs, outputs, {}, {}, summary, latest, reads)
         state._notes = state._removed = None
         state._entry, state._rows = entry, (lock_path, notes, removed)
         return state
@@ -147,6 +153,7 @@ def _format_entry(key: str, deck: DeckState) -> str:
              f'   "source": {dump(deck.source)},',
              f'   "inputs": {dump(deck.inputs)},',
              f'   "outputs": {dump(dict(sorted(deck.outputs.items())))},',
+             f'   "reads": {dump(dict(sorted((deck.reads or {}).items())))},',
              f'   "summary": {dump(dict(deck.summary._asdict()) if deck.summary else None)},',
              f'   "latest": {int(deck.latest)},']
     for section, notes in (("notes", deck.notes), ("removed", deck.removed)):
@@ -215,9 +222,14 @@ def _read_any_layout(text: str) -> Lock:
         source=str(entry["source"]), inputs=str(entry["inputs"]), outputs=dict(entry["outputs"]),
         notes={guid: _note_state(row) for guid, row in entry["notes"].items()},
         removed={guid: _note_state(row) for guid, row in entry.get("removed", {}).items()},
-        summary=_summary(entry.get("summary")), latest=int(entry.get("latest", 0)))
+        summary=_summary(entry.get("summary")), latest=int(entry.get("latest", 0)),
+        reads=_reads(entry.get("reads")))
         for key, entry in data["decks"].items()},
         {str(path): str(guid) for path, guid in data.get("guids", {}).items()}, int(data["version"]))
+
+
+def _reads(data: Any) -> dict[str, str] | None:
+    return None if data is None else {str(path): str(digest) for path, digest in dict(data).items()}
 
 
 def _summary(data: Any) -> DeckSummary | None:
@@ -229,15 +241,17 @@ def _summary(data: Any) -> DeckSummary | None:
 # An entry as to_bytes writes it, its note rows (one per line) left unread.
 _ENTRY = re.compile(r'  ("[^\n]*"): \{\n'
                     r'   "source": ([^\n]*),\n   "inputs": ([^\n]*),\n   "outputs": ([^\n]*),\n'
+                    r'(?:   "reads": ([^\n]*),\n)?'
                     r'   "summary": ([^\n]*),\n   "latest": (-?\d+),\n'
                     r'   "notes": (\{\}|\{\n(?:    [^\n]*\n)*   \}),\n'
                     r'   "removed": (\{\}|\{\n(?:    [^\n]*\n)*   \})\n  \}')
 
 
 def _state_from_match(match: re.Match[str], path: str) -> tuple[str, DeckState]:
-    key, source, inputs, outputs, summary, latest, notes, removed = match.groups()
+    key, source, inputs, outputs, reads, summary, latest, notes, removed = match.groups()
     return json.loads(key), DeckState._as_read(
-        str(json.loads(source)), str(json.loads(inputs)), dict(json.loads(outputs)), _summary(json.loads(summary)),
+        str(json.loads(source)), str(json.loads(inputs)), dict(json.loads(outputs)),
+        _reads(json.loads(reads)) if reads is not None else None, _summary(json.loads(summary)),
         int(latest), match.group(), path, notes, removed)
 
 

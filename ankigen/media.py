@@ -69,6 +69,9 @@ class ImageFolder:
     base_dir: str
     media: dict[str, bytes] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
+    # Every file looked for, by its path relative to ``base_dir`` ('/'-separated): its sha256, or "" when
+    # it could not be used. The lock keeps them, so a changed or deleted image rebuilds its deck.
+    reads: dict[str, str] = field(default_factory=dict)
     _names: dict[str, str | _Problem] = field(default_factory=dict)  # src as written -> name or problem
 
     def image_src(self, text: Text, *more: Text) -> Callable[[str], str | None]:
@@ -92,8 +95,8 @@ class ImageFolder:
         found = self._read(src)
         if isinstance(found, _Problem):
             return found
-        data, extension = found
-        name = f"{MEDIA_PREFIX}{hashlib.sha256(data).hexdigest()[:16]}.{extension}"
+        data, extension, digest = found
+        name = f"{MEDIA_PREFIX}{digest[:16]}.{extension}"
         if name not in self.media and sum(map(len, self.media.values())) + len(data) > MAX_DECK_MEDIA_BYTES:
             mib = 1024 * 1024
             return _Problem(f"image '{src}' takes the deck's images past {MAX_DECK_MEDIA_BYTES // mib} MiB",
@@ -101,7 +104,7 @@ class ImageFolder:
         self.media[name] = data
         return name
 
-    def _read(self, src: str) -> tuple[bytes, str] | _Problem:
+    def _read(self, src: str) -> tuple[bytes, str, str] | _Problem:
         path = _relative_path(src)
         if isinstance(path, _Problem):
             return path
@@ -110,6 +113,8 @@ class ImageFolder:
         if not Path(os.path.normpath(root / path)).is_relative_to(root):
             return _Problem(f"image path '{src}' leaves the source's folder",
                             f"keep images in {_shown(self.base_dir, '')} or a folder below it")
+        relative = Path(os.path.normpath(path)).as_posix()
+        self.reads.setdefault(relative, "")
         try:
             target = (root / path).resolve()
         except (OSError, RuntimeError) as exc:  # a symlink loop
@@ -144,7 +149,8 @@ class ImageFolder:
         if extension is None:
             return _Problem(f"image '{src}' is not a PNG, JPEG, GIF or WebP image (its content is not)",
                             _TYPES_HINT)
-        return data, extension
+        digest = self.reads[relative] = hashlib.sha256(data).hexdigest()
+        return data, extension, digest
 
 
 def image_type(data: bytes) -> str | None:

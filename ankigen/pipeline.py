@@ -6,9 +6,10 @@ file): unchanged decks are not rewritten, changed notes get a newer
 modification time so Anki updates them in place.
 
 For speed (bench/run.py measures it): a deck built from the very same source
-bytes, options and ankigen version, whose outputs are still what was written,
-is skipped without being parsed (its warnings were shown when it was built;
-``ankigen check`` shows them all); big builds make their decks on every core.
+bytes, options and ankigen version, and the very same images (every other file
+it read), whose outputs are still what was written, is skipped without being
+parsed (its warnings were shown when it was built; ``ankigen check`` shows
+them all); big builds make their decks on every core.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import gc
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +102,8 @@ class Outcome:
     lock_written: bool = False
     sources: int = 0  # how many source files were read (for `check`'s count)
     messages: list[str] = field(default_factory=list)  # what became of decks whose source is gone
+    # Every file the decks read or looked for besides their sources (images): what `watch` watches too.
+    inputs: set[Path] = field(default_factory=set)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -256,8 +259,8 @@ def build(paths: Sequence[str], out_dir: Path, options: BuildOptions = BuildOpti
     """Build every deck into ``out_dir``; with ``dry_run`` only report what would be written (for --check).
 
     A deck whose source bytes, options and ankigen version are what its lock
-    entry was built from, and whose outputs still hash as the lock says, is not
-    even parsed. The others are built (on every core when there is enough to
+    entry was built from, whose other inputs (images) and outputs still hash as
+    the lock says, is not even parsed. The others are built (on every core when there is enough to
     do), and their outputs written only once no deck has an error.
     ``progress(done, total)`` is told as decks are finished.
     """
@@ -341,6 +344,10 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
             make(again)
     diagnostics.sort(key=lambda d: d.sort_key)
     outcome = Outcome(diagnostics)
+    for index, path in enumerate(files):
+        locked_state = lock.decks.get(by_source.get(locked[index], ""))
+        names = {*(locked_state.reads or {} if locked_state else {}), *(made[index].reads if index in made else {})}
+        outcome.inputs.update(path.parent / name for name in names)
     if outcome.errors:
         for result in made.values():
             result.discard()
@@ -418,6 +425,7 @@ class _Made:
     appeared: list[Appeared] = field(default_factory=list)  # notes new at their place: may have moved here
     vanished: list[Vanished] = field(default_factory=list)  # notes gone from their place: may have moved
     moved: dict[str, str] = field(default_factory=dict)  # path -> GUID of its notes whose GUID its ids do not make
+    reads: Mapping[str, str] = field(default_factory=dict)  # the deck's other inputs (see DeckCards.reads)
 
     def commit(self) -> None:
         for target, new in self.outputs.items():
@@ -455,7 +463,7 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     if source is None or deck is None:
         return _Made(diagnostics)
     if any(d.severity == "error" for d in diagnostics):
-        return _Made(diagnostics, _DeckId.of(source))
+        return _Made(diagnostics, _DeckId.of(source), reads=deck.reads)
     if identities.moved:  # some notes keep a GUID their ids no longer make
         notes = tuple(note if (guid := identities.guid(deck.key, note.key)) == note.guid else
                       dataclasses.replace(note, guid=guid) for note in deck.notes)
@@ -476,7 +484,7 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
                 for guid, old in (previous.notes.items() if previous else ()) if guid not in state.notes]
     moved = {note_path(deck.key, note.key): note.guid for note in deck.notes
              if note.guid != made_guid(deck.key, note.key)} if identities.moved else {}
-    return _Made(diagnostics, _DeckId.of(source), report, state, new, new_here, vanished, moved)
+    return _Made(diagnostics, _DeckId.of(source), report, state, new, new_here, vanished, moved, deck.reads)
 
 
 def built_decks(paths: Sequence[str], out_dir: Path) -> tuple[list[DeckCards], list[Diagnostic]]:
@@ -543,6 +551,9 @@ def _unchanged_deck(source: Path, in_lock: str, options: BuildOptions, lock: Loc
     source_digest = digests.sha256(source)
     if source_digest is None or state.inputs != _inputs_digest(in_lock, source_digest, options):
         return None
+    if state.reads is None or any(digests.sha256(source.parent / name) != digest
+                                  for name, digest in state.reads.items()):
+        return None  # an image changed or is gone (building says where it is used), or an older lock
     names = [f"{key}.{kind}" for kind in options.formats]
     if sorted(state.outputs) != sorted(names):
         return None
@@ -630,7 +641,8 @@ def _build_deck(deck: DeckCards, raw: bytes, in_lock: str, out_dir: Path, option
     state = DeckState(source=in_lock, inputs=_inputs_digest(in_lock, _sha256(raw), options),
                       outputs={name: _sha256(data) for name, data in outputs.items()},
                       notes=states, removed=removed, summary=summary,
-                      latest=max([previous.latest if previous else 0] + [s.mod for s in (states | removed).values()]))
+                      latest=max([previous.latest if previous else 0] + [s.mod for s in (states | removed).values()]),
+                      reads=dict(deck.reads))
     state.entry(deck.key)  # written out here, in the worker process when there are several
     return report, state, dict(zip(paths, outputs.values(), strict=True))
 
