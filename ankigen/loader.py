@@ -28,6 +28,9 @@ MAX_SOURCE_BYTES = 4 * 1024 * 1024
 # Deep nesting only happens in hostile files; our format is five levels deep.
 MAX_DEPTH = 32
 _DEPTH_HINT = f"a source needs only a few levels of lists and mappings; at most {MAX_DEPTH} are allowed"
+# A deck id names its files ('<id>.apkg', '<id>.html'), and file names have at most 255 bytes
+# everywhere: every id that could ever be built stays valid.
+MAX_DECK_ID = 250
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML = "tag:yaml.org,2002:"
@@ -598,6 +601,10 @@ class _Reader:
             name = None
         key = self.key(entries["id"], "the deck id") if "id" in entries else \
             ids.slugify(Path(self.path).stem)
+        if key is not None and len(key) > MAX_DECK_ID:
+            self.error(entries["id"], f"the deck id is {len(key)} characters long; the limit is {MAX_DECK_ID}",
+                       "it names the deck's files, such as '<id>.apkg': shorten it")
+            key = None
         description = self.text(entries["description"], "'description'") if "description" in entries else None
         citation = self.citation(entries["source"]) if "source" in entries else None
         tags = self.tags(entries["tags"]) if "tags" in entries else ()
