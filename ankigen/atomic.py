@@ -1,33 +1,87 @@
-"""Write a file so that readers see the old bytes or the new ones, never a part.
+"""Write files so that readers see the old bytes or the new ones, never a part; and a build's files all or none.
 
-The new content goes to a temporary file in the target's own folder (so the
+New content goes to a temporary file in the target's own folder (so the
 rename cannot cross file systems), is flushed to disk, and then replaces the
-target with ``os.replace``, which is atomic. A build that fails or is killed
-leaves the previous output as it was, plus at worst a stray temp file, which
-a later build removes once it is old enough not to belong to a build still
-running.
+target with ``os.replace``, which is atomic. A build stages every output (and
+the lock) this way before it renames any of them, so a full disk or a
+read-only folder stops it with every old file in place; a build that fails
+removes its temporary files, and the next build removes any a killed one left
+(see ``build_folder``).
+
+A problem of the file system (no space, no permission, a file where a folder
+should be) is raised as ``OutputError``, naming the file: the environment, not
+a bug, and not a mistake in a source.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import secrets
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 TEMP_PREFIX = ".ankigen-tmp-"
-# A temp file this old (seconds) is left over from a killed build, not one in progress.
+# A temp file this old (seconds) is left over from a killed build, not one in progress. Only used where
+# the folder cannot be locked (see build_folder): elsewhere a killed build's files are removed at once.
 STALE_TEMP_AGE = 3600
 
+_HINTS = {
+    errno.ENOSPC: "free some space on that disk, then build again",
+    errno.EDQUOT: "free some space within your disk quota, then build again",
+    errno.EROFS: "that file system is mounted read-only; build into another folder with -o",
+    errno.EACCES: "you may not write there: check its permissions, or build into another folder with -o",
+    errno.EPERM: "you may not write there: check its permissions, or build into another folder with -o",
+    errno.ENOTDIR: "part of that path is a file, not a folder; build into another folder with -o",
+    errno.EISDIR: "a folder is in the way: move it, or build into another folder with -o",
+    errno.ENAMETOOLONG: "the name is too long for that file system; use a shorter deck id or output folder",
+}
 
-def stage_bytes(target: Path, data: bytes) -> Path:
+
+class OutputError(Exception):
+    """The output folder or a file in it cannot be read or written: a problem of the environment.
+
+    ``written`` says whether any output had already been replaced when it happened.
+    """
+
+    def __init__(self, path: str, action: str, code: int, reason: str, written: bool = False) -> None:
+        super().__init__(path, action, code, reason, written)  # as args, so it crosses processes intact
+        self.path, self.action, self.code, self.reason, self.written = path, action, code, reason, written
+
+    @classmethod
+    def of(cls, path: Path, action: str, exc: OSError) -> OutputError:
+        reason = exc.strerror or str(exc)
+        return cls(os.fspath(path), action, exc.errno or 0, reason)
+
+    def describe(self, shown: str) -> str:
+        """One line for the user, with the path as ``shown``."""
+        outcome = "some outputs were replaced and the lock was not; build again to finish" if self.written \
+            else "nothing was written"
+        hint = _HINTS.get(self.code, "")
+        return f"cannot {self.action} {shown}: {self.reason}; {outcome}" + (f" ({hint})" if hint else "")
+
+
+def stage_bytes(target: Path, data: bytes, token: str = "") -> Path:
     """Write ``data`` to a new temporary file beside ``target``, flushed to disk, for ``os.replace`` later.
 
     Outputs made in worker processes are staged in parallel and put in place
     (or removed) by the main process once the whole build is known to be good.
+    ``token`` names the build the file belongs to (see ``build_folder``).
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # a file where the folder should be
+        raise OutputError(os.fspath(target.parent), "create the folder", errno.ENOTDIR,
+                          os.strerror(errno.ENOTDIR)) from exc
+    except OSError as exc:
+        raise OutputError.of(target.parent, "create the folder", exc) from exc
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{token}-", suffix=target.suffix, dir=target.parent)
+    except OSError as exc:
+        raise OutputError.of(target, "write", exc) from exc
     temp = Path(name)
     try:
         with open(fd, "wb") as handle:
@@ -35,8 +89,10 @@ def stage_bytes(target: Path, data: bytes) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
-    except BaseException:
+    except BaseException as exc:
         temp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError.of(target, "write", exc) from exc
         raise
     return temp
 
@@ -50,13 +106,87 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
         raise
 
 
-def remove_stale_temps(folder: Path, now: float | None = None) -> list[Path]:
-    """Delete temp files that killed builds left in ``folder``; returns what it removed."""
+def replace_all(staged: list[tuple[Path, Path]], written: bool = False) -> None:
+    """Rename each staged temp file onto its target, in order, then make the renames durable.
+
+    Nothing but renames happens here, so a crash can only leave some targets new
+    and the rest old with their temp files beside them (the lock goes last).
+    ``written`` says whether other outputs were already put in place.
+    """
+    done = 0
+    try:
+        for temp, target in staged:
+            os.replace(temp, target)
+            done += 1
+    except OSError as exc:
+        raise OutputError(os.fspath(staged[done][1]), "write", exc.errno or 0, exc.strerror or str(exc),
+                          written=written or done > 0) from exc
+    for folder in {target.parent for _, target in staged}:
+        with contextlib.suppress(OSError):  # not every file system can sync a folder
+            descriptor = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+
+
+@contextlib.contextmanager
+def build_folder(folder: Path) -> Iterator[str]:
+    """Write a build into ``folder``: yields the token its temp files are named with, and removes them at the end.
+
+    The build holds a shared lock (``flock``) on the folder while it runs. A
+    build that can take it exclusively first knows no other build is writing
+    there, so every temp file in the folder is left over from a killed build
+    and is removed, whatever its age (on a full disk, at once). Where the
+    folder cannot be locked, only temp files older than STALE_TEMP_AGE are.
+    """
+    token = secrets.token_hex(6)
+    descriptor = _lock_alone(folder)
+    try:
+        remove_stale_temps(folder, everything=descriptor is not None and descriptor[1])
+        yield token
+    finally:
+        with contextlib.suppress(OSError):
+            for path in folder.glob(f"{TEMP_PREFIX}{token}-*"):
+                path.unlink(missing_ok=True)
+        if descriptor is not None:
+            os.close(descriptor[0])  # releases the lock
+
+
+def _lock_alone(folder: Path) -> tuple[int, bool] | None:
+    """An open descriptor of ``folder`` holding a shared lock, and whether no other build held one; or None."""
+    try:
+        import fcntl
+    except ImportError:  # not on this platform
+        return None
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            alone = True
+        except BlockingIOError:
+            alone = False
+        fcntl.flock(descriptor, fcntl.LOCK_SH)  # lets other builds run, and tells them this one is running
+    except OSError:
+        os.close(descriptor)
+        return None
+    return descriptor, alone
+
+
+def remove_stale_temps(folder: Path, now: float | None = None, everything: bool = False) -> list[Path]:
+    """Delete temp files that killed builds left in ``folder`` (all of them with ``everything``); returns them."""
     cutoff = (time.time() if now is None else now) - STALE_TEMP_AGE
     removed = []
-    for path in folder.glob(TEMP_PREFIX + "*"):
+    try:
+        found = list(folder.glob(TEMP_PREFIX + "*"))
+    except OSError:
+        return []
+    for path in found:
         try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
+            if path.is_file() and (everything or path.stat().st_mtime < cutoff):
                 path.unlink()
                 removed.append(path)
         except OSError:

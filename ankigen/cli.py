@@ -1,7 +1,10 @@
 """The ``ankigen`` command line: parse options, call the pipeline, print, return an exit code.
 
 The only module that imports click. Exit codes: 0 success, 1 errors in the
-sources (or stale decks under --check), 2 wrong usage, 3 an internal error.
+sources (or stale decks under --check, or a damaged lock), 2 wrong usage, 3 an
+internal error, 4 a problem of the environment (a full disk, a read-only or
+unwritable output folder, a collection open in Anki...), not of ankigen or the
+sources.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ if TYPE_CHECKING:  # imported lazily at run time, to keep `ankigen --help` fast
     from ankigen.sync.plan import Line, Plan
 
 EXIT_OK, EXIT_SOURCE_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-EXIT_COLLECTION_BUSY = 4  # sync/diff: the collection is open in Anki, locked, or cannot be synced as it is
+# 4: a problem of the environment, not of ankigen or the sources: a full disk, an output folder that cannot be
+# written; for sync and diff, a collection open in Anki, locked, or that cannot be synced as it is.
+EXIT_ENVIRONMENT = EXIT_COLLECTION_BUSY = 4
 DEBUG_ENV = "ANKIGEN_DEBUG"
 
 
@@ -77,7 +82,18 @@ def build(paths: tuple[str, ...], output: Path, formats: str, answers: str, layo
     if unknown or not chosen:
         raise click.BadParameter(f"choose from {', '.join(FORMATS)}", param_hint="--format")
     options = BuildOptions(formats=tuple(f for f in FORMATS if f in chosen), answers=answers, layout=layout)
+    _check_output_folder(output)
     _run(lambda: _build(list(paths), output, options, check_only, verbose, _build_command(paths, output, options)))
+
+
+def _check_output_folder(output: Path) -> None:
+    """Refuse an output folder below a file (click itself refuses one that is a file)."""
+    for parent in output.parents:
+        if parent.exists() and not parent.is_dir():
+            from ankigen.pipeline import display_path
+
+            raise click.BadParameter(f"'{display_path(output)}' is below '{display_path(parent)}', which is a "
+                                     "file, not a folder", param_hint="'-o' / '--output'")
 
 
 def _build_command(paths: tuple[str, ...], output: Path, options: BuildOptions) -> str:
@@ -160,14 +176,16 @@ def watch(paths: tuple[str, ...], output: Path, interval: float) -> None:
     from ankigen.pipeline import BuildOptions
     from ankigen.watch import watch as watch_sources
 
+    _check_output_folder(output)
+
     def rebuild() -> set[Path]:
         inputs: set[Path] = set()
         try:
             _build(list(paths), output, BuildOptions(), check_only=False, inputs=inputs)
-        except Exception as exc:  # keep watching: the next save may fix it
+        except Exception as exc:  # keep watching: the next save (or a freed disk) may fix it
             if os.environ.get(DEBUG_ENV):
                 raise
-            click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+            click.echo(_explain(exc)[0], err=True)
         click.echo(f"watching {', '.join(paths) or 'cards'} for changes (Ctrl-C to stop)", err=True)
         return inputs
 
@@ -503,15 +521,8 @@ def _run(action: Callable[[], int], collection_errors: bool = False) -> None:
     except Exception as exc:  # the last line of defence: no traceback reaches a user
         if os.environ.get(DEBUG_ENV):
             raise
-        from ankigen.lockfile import LockError
-
-        if isinstance(exc, LockError):
-            click.echo(f"error: {exc}", err=True)
-            code = EXIT_SOURCE_ERRORS
-        else:
-            click.echo(f"internal error: {type(exc).__name__}: {exc}. This is a bug in ankigen {__version__}; "
-                       f"please report it with the command you ran (set {DEBUG_ENV}=1 for details).", err=True)
-            code = EXIT_INTERNAL
+        line, code = _explain(exc)
+        click.echo(line, err=True)
     sys.exit(code)
 
 
@@ -535,6 +546,27 @@ def _collection_guard(action: Callable[[], int]) -> int:
             click.echo(f"error: cannot use the collection: {exc} (nothing was written)", err=True)
             return EXIT_COLLECTION_BUSY
         raise
+
+
+def _explain(exc: Exception) -> tuple[str, int]:
+    """The one line a user sees for an exception, and the exit code it means."""
+    from ankigen.atomic import OutputError
+    from ankigen.lockfile import LockError
+    from ankigen.pipeline import SettingError, display_path
+
+    if isinstance(exc, LockError):
+        return f"error: {exc}", EXIT_SOURCE_ERRORS
+    if isinstance(exc, SettingError):
+        return f"error: {exc}", EXIT_USAGE
+    if isinstance(exc, OutputError):
+        return f"error: {exc.describe(display_path(Path(exc.path)))}", EXIT_ENVIRONMENT
+    if isinstance(exc, OSError) and exc.filename is not None:  # any other file the system would not give us
+        shown = display_path(Path(os.fsdecode(exc.filename)))
+        return f"error: {shown}: {exc.strerror or exc}", EXIT_ENVIRONMENT
+    if isinstance(exc, MemoryError):
+        return "error: out of memory", EXIT_ENVIRONMENT
+    return (f"internal error: {type(exc).__name__}: {exc}. This is a bug in ankigen {__version__}; "
+            f"please report it with the command you ran (set {DEBUG_ENV}=1 for details).", EXIT_INTERNAL)
 
 
 def main() -> None:

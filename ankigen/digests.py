@@ -70,10 +70,10 @@ class FileDigests:
         """Remember the files asked about this time (and forget the rest), if that changes anything."""
         if self._store is None or self._seen == self._known:
             return
-        from ankigen.atomic import write_bytes_atomic
+        from ankigen.atomic import OutputError, write_bytes_atomic
 
         data = {"version": _VERSION, "files": dict(sorted(self._seen.items()))}
-        with contextlib.suppress(OSError):  # a read-only home, a full disk: the next build hashes again
+        with contextlib.suppress(OSError, OutputError):  # a read-only home, a full disk: the next build hashes again
             write_bytes_atomic(self._store, json.dumps(data).encode("utf-8"))
 
 

@@ -18,7 +18,7 @@ from json.encoder import encode_basestring, encode_basestring_ascii  # json.dump
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ankigen.atomic import write_bytes_atomic
+from ankigen.atomic import OutputError, write_bytes_atomic
 
 LOCK_NAME = "ankigen.lock"
 # 2: each deck's entry holds its "summary". 3: "source" is relative to the lock's
@@ -29,6 +29,9 @@ LOCK_NAME = "ankigen.lock"
 # kept) is read too: its deck is built again once.
 LOCK_VERSION = 3
 _READABLE_VERSIONS = (1, 2, 3)
+# The latest note time a lock may hold (9999-12-31 23:59:59 UTC): later ones are beyond what
+# SQLite, Anki and Python's dates all handle, so a lock holding one is damaged.
+LATEST_TIME = 253_402_300_799
 
 Clozes = tuple[tuple[int, str], ...]  # a cloze note's deletions in text order: (number, answer as written)
 
@@ -183,10 +186,17 @@ def _note_json(state: NoteState) -> str:
 def _note_state(row: list[Any]) -> NoteState:
     if len(row) == 4:
         key, kind, digest, mod = row
-        return NoteState(str(key), str(kind), str(digest), int(mod))
+        return NoteState(str(key), str(kind), str(digest), _time(mod, f"note {key!r}"))
     key, kind, digest, mod, high, clozes = row
-    return NoteState(str(key), str(kind), str(digest), int(mod), int(high),
+    return NoteState(str(key), str(kind), str(digest), _time(mod, f"note {key!r}"), int(high),
                      tuple((int(number), str(answer)) for number, answer in clozes))
+
+
+def _time(value: Any, what: str) -> int:
+    """A time read from the lock, if it is one ankigen can have written."""
+    if not isinstance(value, int) or not 0 <= value <= LATEST_TIME:
+        raise ValueError(f"{what} has the time {value!r}, not a time between 0 and {LATEST_TIME}")
+    return value
 
 
 class LockError(Exception):
@@ -204,6 +214,8 @@ def read_lock(folder: Path) -> Lock:
         raw = path.read_bytes()
     except FileNotFoundError:
         return Lock()
+    except OSError as exc:  # a file where the folder should be, a folder where the lock should be, ...
+        raise OutputError.of(path, "read", exc) from exc
     try:
         text = raw.decode("utf-8")
         lock = _read_as_written(text, str(path))
@@ -222,7 +234,7 @@ def _read_any_layout(text: str) -> Lock:
         source=str(entry["source"]), inputs=str(entry["inputs"]), outputs=dict(entry["outputs"]),
         notes={guid: _note_state(row) for guid, row in entry["notes"].items()},
         removed={guid: _note_state(row) for guid, row in entry.get("removed", {}).items()},
-        summary=_summary(entry.get("summary")), latest=int(entry.get("latest", 0)),
+        summary=_summary(entry.get("summary")), latest=_time(entry.get("latest", 0), f"deck {key!r}"),
         reads=_reads(entry.get("reads")))
         for key, entry in data["decks"].items()},
         {str(path): str(guid) for path, guid in data.get("guids", {}).items()}, int(data["version"]))
@@ -252,7 +264,7 @@ def _state_from_match(match: re.Match[str], path: str) -> tuple[str, DeckState]:
     return json.loads(key), DeckState._as_read(
         str(json.loads(source)), str(json.loads(inputs)), dict(json.loads(outputs)),
         _reads(json.loads(reads)) if reads is not None else None, _summary(json.loads(summary)),
-        int(latest), match.group(), path, notes, removed)
+        _time(int(latest), f"deck {json.loads(key)!r}"), match.group(), path, notes, removed)
 
 
 def _state_from_entry(entry: str, path: str) -> DeckState:
@@ -286,12 +298,21 @@ def _read_as_written(text: str, path: str) -> Lock | None:
     return Lock(decks, {str(key): str(guid) for key, guid in guids.items()})
 
 
-def write_lock(folder: Path, lock: Lock, dry_run: bool = False) -> bool:
-    """Write the lock if its content changed (unless ``dry_run``); returns whether it differs."""
+def changed_lock(folder: Path, lock: Lock) -> bytes | None:
+    """The lock's bytes if they differ from the lock file in ``folder`` (None if they are the same)."""
     path = folder / LOCK_NAME
     data = lock.to_bytes()
-    if path.exists() and path.read_bytes() == data:
-        return False
-    if not dry_run:
-        write_bytes_atomic(path, data)
-    return True
+    try:
+        return None if path.read_bytes() == data else data
+    except FileNotFoundError:
+        return data
+    except OSError as exc:
+        raise OutputError.of(path, "read", exc) from exc
+
+
+def write_lock(folder: Path, lock: Lock, dry_run: bool = False) -> bool:
+    """Write the lock if its content changed (unless ``dry_run``); returns whether it differs."""
+    data = changed_lock(folder, lock)
+    if data is not None and not dry_run:
+        write_bytes_atomic(folder / LOCK_NAME, data)
+    return data is not None

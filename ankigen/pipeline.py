@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ankigen import __version__
-from ankigen.atomic import remove_stale_temps, stage_bytes, write_bytes_atomic
+from ankigen.atomic import OutputError, build_folder, replace_all, stage_bytes
 from ankigen.cloze_numbers import Memory, renumber_deck
 from ankigen.digests import FileDigests
-from ankigen.errors import Diagnostic, error
+from ankigen.errors import Diagnostic, error, warning
 from ankigen.identity import (
     Appeared,
     Identities,
@@ -44,7 +44,17 @@ from ankigen.identity import (
 )
 from ankigen.loader import MAX_SOURCE_BYTES, load_source, parse_source
 from ankigen.loader import json_schema as json_schema  # for `ankigen schema`: the CLI reaches stages through here
-from ankigen.lockfile import LOCK_VERSION, DeckState, DeckSummary, Lock, NoteState, read_lock, write_lock
+from ankigen.lockfile import (
+    LATEST_TIME,
+    LOCK_NAME,
+    LOCK_VERSION,
+    DeckState,
+    DeckSummary,
+    Lock,
+    NoteState,
+    changed_lock,
+    read_lock,
+)
 from ankigen.model import DeckSource, Location, Text
 from ankigen.notetypes import notetypes_fingerprint
 from ankigen.parallel import run_jobs, worker_count
@@ -115,11 +125,22 @@ class Outcome:
 
 
 def display_path(path: Path) -> str:
-    """Paths in messages: relative to the working directory when inside it, with '/'."""
+    """Paths in messages: relative to the working directory when inside it, with '/'; bytes that are
+    not UTF-8 in a name shown as ``\\xff``."""
     try:
-        return path.resolve().relative_to(_resolved(os.getcwd())).as_posix()
+        shown = path.resolve().relative_to(_resolved(os.getcwd())).as_posix()
     except ValueError:
-        return path.as_posix()
+        shown = path.as_posix()
+    return shown if _is_utf8(shown) else shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _is_utf8(name: str) -> bool:
+    """Whether a file name as Python reads it was valid UTF-8 (other bytes come as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=8)
@@ -135,20 +156,95 @@ def lock_path(path: Path, out_root: Path) -> str:
 
 
 def discover_sources(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
-    """The source files named (folders are searched for .yaml/.yml), sorted so builds never depend on listing order."""
+    """The source files named (folders are searched for .yaml/.yml), sorted so builds never depend on listing order.
+
+    Nothing is skipped without a word: a suffix in capitals ('X.YAML') is a
+    source like any other, links to folders are followed (each folder is
+    searched once, and a link to one already searched is reported), a link to
+    a missing source, a folder without sources and a name that is not UTF-8 are
+    errors.
+    """
     problems: list[Diagnostic] = []
     found: set[Path] = set()
     for name in paths or [DEFAULT_SOURCES]:
         path = Path(name)
         if path.is_dir():
-            found.update(p for p in path.rglob("*") if p.suffix in SOURCE_SUFFIXES and p.is_file())
+            here = _sources_under(path, problems)
+            if not here:
+                problems.append(error(Location(display_path(path), 1, 1), "no sources in this folder",
+                                      "sources are files ending in .yaml or .yml; see the README for an example"))
+            found.update(here)
         elif path.is_file():
             found.add(path)
         else:
             hint = "run ankigen in the folder that holds cards/, or name the sources" if not paths else \
                 "check the spelling; name .yaml files or folders that hold them"
-            problems.append(error(Location(name, 1, 1), "no such file or folder", hint))
+            problems.append(error(Location(display_path(path), 1, 1), "no such file or folder", hint))
+    for path in sorted(found):
+        if not _is_utf8(os.fspath(path)):
+            found.discard(path)
+            problems.append(error(Location(display_path(path), 1, 1), "the file's name is not valid UTF-8",
+                                  "rename it (and its folders) to UTF-8: names are shown and kept in the lock as text"))
     return sorted(found, key=lambda p: p.as_posix()), problems
+
+
+def _sources_under(folder: Path, problems: list[Diagnostic]) -> list[Path]:
+    """The sources in ``folder`` and below, links to folders followed, each folder searched once."""
+    found: list[Path] = []
+    searched: dict[tuple[int, int], Path] = {}
+    pending = [folder]
+    while pending:
+        start = pending.pop(0)
+        identity = _folder_identity(start)
+        if identity is None:
+            continue
+        if identity in searched:
+            problems.append(warning(Location(_link_path(start), 1, 1),
+                                    f"a link to a folder already searched ({_link_path(searched[identity])})",
+                                    "its sources are read once, from there"))
+            continue
+        links: list[Path] = []
+        for top, folders, names in os.walk(start):  # links to folders are listed, not entered
+            here = Path(top)
+            identity = _folder_identity(here)
+            if identity is None or (here != start and identity in searched):
+                folders[:] = []
+                continue
+            searched[identity] = here
+            for child in folders:
+                link = here / child
+                if not link.is_symlink():
+                    continue
+                if here.resolve().is_relative_to(link.resolve()):
+                    problems.append(warning(Location(_link_path(link), 1, 1),
+                                            f"a link to a folder that holds it ({display_path(link)}); not followed",
+                                            "link to a folder beside or below it, or delete the link"))
+                else:
+                    links.append(link)
+            for child in names:
+                path = here / child
+                if path.suffix.lower() not in SOURCE_SUFFIXES:
+                    continue
+                if path.is_file():
+                    found.append(path)
+                elif path.is_symlink() and not path.exists():
+                    problems.append(error(Location(_link_path(path), 1, 1), "a link to a file that does not exist",
+                                          "point the link at a source, or delete it"))
+        pending += sorted(links)
+    return found
+
+
+def _link_path(link: Path) -> str:
+    """A link as messages show it: its own path, not where it points."""
+    return f"{display_path(link.parent)}/{link.name}"
+
+
+def _folder_identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        info = folder.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 @dataclass(frozen=True)
@@ -288,12 +384,23 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
     shown = [display_path(path) for path in files]
     out_root = out_dir.resolve()
     locked = [lock_path(path, out_root) for path in files]
+    now = now if now is not None else build_time()
     lock = read_lock(out_dir)
     if lock.version < 3:  # its sources are relative to where that build ran: take it to be here
         for state in lock.decks.values():
             state.source = lock_path(Path(state.source), out_root)
-    if not dry_run and out_dir.is_dir():
-        remove_stale_temps(out_dir)
+    with contextlib.nullcontext("") if dry_run else build_folder(out_dir) as token:
+        return _build_into(files, shown, locked, diagnostics, lock, out_dir, options, dry_run, now, token, progress)
+
+
+def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnostics: list[Diagnostic], lock: Lock,
+                out_dir: Path, options: BuildOptions, dry_run: bool, now: int, token: str,
+                progress: Callable[[int, int], None] | None) -> Outcome:
+    """Build, then stage every changed output and the lock as temp files, and only then rename them all.
+
+    A build that fails at any point leaves every file in ``out_dir`` as it was
+    (``build_folder`` removes its temp files); see replace_all for a crash while renaming.
+    """
     by_source = {state.source: key for key, state in lock.decks.items()}
     digests = FileDigests.for_folder(out_dir)
     with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as threads:  # hashing and reading release the GIL
@@ -301,7 +408,7 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
                                                               out_dir, digests), range(len(files)))
         settled = {index: report for index, report in enumerate(unchanged) if report is not None}
     digests.save()
-    context = _BuildContext(out_dir, options, lock, now if now is not None else build_time(), dry_run, lock.latest)
+    context = _BuildContext(out_dir, options, lock, now, dry_run, lock.latest, token=token)
     made: dict[int, _Made] = {}
 
     def make(indexes: list[int]) -> None:
@@ -349,26 +456,49 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
         names = {*(locked_state.reads or {} if locked_state else {}), *(made[index].reads if index in made else {})}
         outcome.inputs.update(path.parent / name for name in names)
     if outcome.errors:
-        for result in made.values():
-            result.discard()
         return outcome
+    pending: list[tuple[Path, bytes | Path]] = []  # target, and its new bytes or the temp file holding them
     for index in range(len(files)):
         if index in settled:
             outcome.reports.append(settled[index])
             continue
         result = made[index]
         assert result.deck is not None and result.report is not None and result.state is not None
-        result.commit()
+        pending += result.outputs.items()
         lock.decks[result.deck.key] = result.state
         outcome.reports.append(result.report)
     rebuilt = {result.deck.key for result in made.values() if result.deck is not None} | set(retiring)
     lock.guids = {path: guid for path, guid in lock.guids.items() if path.split("/")[0] not in rebuilt}
     for result in made.values():
         lock.guids.update(result.moved)
-    outcome.messages = retire_decks(lock, retiring, context.moved_out, out_dir, context.now, dry_run, set(locked))
+    retired: list[tuple[Path, bytes | None]] = []  # what retiring decks writes (or removes, None)
+    outcome.messages = retire_decks(lock, retiring, context.moved_out, out_dir, context.now, dry_run, set(locked),
+                                    retired)
     # With every deck skipped the lock is as it was read: no need to write it out to compare.
-    outcome.lock_written = write_lock(out_dir, lock, dry_run=dry_run) if made or not settled or retiring else False
+    new_lock = changed_lock(out_dir, lock) if made or not settled or retiring else None
+    outcome.lock_written = new_lock is not None
+    if not dry_run:
+        pending += [(path, data) for path, data in retired if data is not None]
+        _put_in_place(pending, [path for path, data in retired if data is None], new_lock, out_dir, token)
     return outcome
+
+
+def _put_in_place(outputs: list[tuple[Path, bytes | Path]], removals: list[Path], lock: bytes | None,
+                  out_dir: Path, token: str) -> None:
+    """Stage every output not staged yet, then rename them all into place, remove ``removals``, and
+    rename the lock last: it never names outputs that are not in place (see atomic.replace_all)."""
+    staged = [(new if isinstance(new, Path) else stage_bytes(target, new, token), target) for target, new in outputs]
+    if lock is not None:
+        staged.append((stage_bytes(out_dir / LOCK_NAME, lock, token), out_dir / LOCK_NAME))
+    replace_all(staged[:-1] if lock is not None else staged)
+    try:
+        for path in removals:
+            path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise OutputError(os.fspath(path), "remove", exc.errno or 0, exc.strerror or str(exc),
+                          written=bool(staged)) from exc
+    if lock is not None:
+        replace_all(staged[-1:], written=len(staged) > 1 or bool(removals))
 
 
 def _find_moves(made: dict[int, _Made], retiring: dict[str, DeckState], lock: Lock
@@ -410,6 +540,7 @@ class _BuildContext:
     latest: int = 0  # the newest time the lock holds: a new (or restored) note is stamped later than any
     carried: dict[str, tuple[str, NoteState]] = field(default_factory=dict)  # path -> GUID and state it moved with
     moved_out: frozenset[str] = frozenset()  # GUIDs that moved to another place: not retired where they were
+    token: str = ""  # names this build's temp files (see atomic.build_folder)
     stage: bool = False  # hand outputs back in temporary files (from worker processes), not in memory
 
 
@@ -427,14 +558,8 @@ class _Made:
     moved: dict[str, str] = field(default_factory=dict)  # path -> GUID of its notes whose GUID its ids do not make
     reads: Mapping[str, str] = field(default_factory=dict)  # the deck's other inputs (see DeckCards.reads)
 
-    def commit(self) -> None:
-        for target, new in self.outputs.items():
-            if isinstance(new, Path):
-                os.replace(new, target)
-            else:
-                write_bytes_atomic(target, new)
-
     def discard(self) -> None:
+        """Remove the outputs this deck staged (it is being built again)."""
         for new in self.outputs.values():
             if isinstance(new, Path):
                 new.unlink(missing_ok=True)
@@ -476,7 +601,7 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     new: dict[Path, bytes | Path] = {}
     if not context.dry_run:
         for target in report.written:
-            new[target] = stage_bytes(target, outputs[target]) if context.stage else outputs[target]
+            new[target] = stage_bytes(target, outputs[target], context.token) if context.stage else outputs[target]
     new_here = appeared(source, (note.key for note in deck.notes if note.guid not in carried and
                                  (previous is None or note.guid not in previous.notes))) \
         if context.lock.decks else []  # with no deck in the lock, no note can have moved
@@ -565,10 +690,20 @@ def _unchanged_deck(source: Path, in_lock: str, options: BuildOptions, lock: Loc
                       Changes(unchanged=summary.myth_notes + summary.cloze_notes))
 
 
+class SettingError(ValueError):
+    """An environment variable ankigen reads holds a value it cannot use: wrong usage, not a bug."""
+
+
 def build_time() -> int:
-    """The time stamped on notes that changed: SOURCE_DATE_EPOCH when set, else now."""
+    """The time stamped on notes that changed: SOURCE_DATE_EPOCH when set (and not empty), else now."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(epoch) if epoch.isdigit() else int(time.time())
+    if not epoch:
+        return int(time.time())
+    if not (epoch.isascii() and epoch.isdigit()) or int(epoch) > LATEST_TIME:
+        shown = epoch if len(epoch) <= 30 else epoch[:27] + "..."
+        raise SettingError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970 from 0 to "
+                           f"{LATEST_TIME} (the end of year 9999), not {shown!r}")
+    return int(epoch)
 
 
 def _inputs_digest(source_path: str, source_sha256: str, options: BuildOptions) -> str:
@@ -633,8 +768,7 @@ def _build_deck(deck: DeckCards, raw: bytes, in_lock: str, out_dir: Path, option
         from ankigen.sheet import render_sheet
 
         outputs[f"{deck.key}.html"] = render_sheet(deck, answers=options.answers, layout=options.layout).encode()
-    written = [out_dir / name for name, data in outputs.items()
-               if not (out_dir / name).exists() or (out_dir / name).read_bytes() != data]
+    written = [out_dir / name for name, data in outputs.items() if _differs(out_dir / name, data)]
     paths = tuple(out_dir / name for name in outputs)
     report = _report(deck, paths, tuple(written), changes)
     summary = DeckSummary(deck.name, report.myth_notes, report.cloze_notes, report.myth_cards, report.cloze_cards)
@@ -645,6 +779,16 @@ def _build_deck(deck: DeckCards, raw: bytes, in_lock: str, out_dir: Path, option
                       reads=dict(deck.reads))
     state.entry(deck.key)  # written out here, in the worker process when there are several
     return report, state, dict(zip(paths, outputs.values(), strict=True))
+
+
+def _differs(path: Path, data: bytes) -> bool:
+    """Whether the file at ``path`` is missing or holds other bytes than ``data``."""
+    try:
+        return path.read_bytes() != data
+    except FileNotFoundError:
+        return True
+    except OSError as exc:  # a folder in its place, no permission to read it
+        raise OutputError.of(path, "read", exc) from exc
 
 
 def _removed_states(previous: DeckState | None, states: dict[str, NoteState], changes: Changes,

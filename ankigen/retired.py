@@ -31,8 +31,12 @@ def retiring_decks(lock: Lock, built: set[str], sources: set[str], out_dir: Path
 
 
 def retire_decks(lock: Lock, retiring: dict[str, DeckState], moved_out: frozenset[str], out_dir: Path, now: int,
-                 dry_run: bool, sources: set[str]) -> list[str]:
-    """Retire each deck of ``retiring`` (see the module's docstring) in ``lock`` and ``out_dir``; what was done."""
+                 dry_run: bool, sources: set[str], writes: list[tuple[Path, bytes | None]] | None = None) -> list[str]:
+    """Retire each deck of ``retiring`` (see the module's docstring) in ``lock`` and ``out_dir``; what was done.
+
+    With ``writes``, files are not written or removed here: each (path, new bytes, or None to remove it)
+    is added to ``writes`` for the build to put in place with all its other outputs.
+    """
     messages = []
     for key, state in retiring.items():
         apkg, html = out_dir / f"{key}.apkg", out_dir / f"{key}.html"
@@ -55,7 +59,9 @@ def retire_decks(lock: Lock, retiring: dict[str, DeckState], moved_out: frozense
             messages.append(f"{key}: its source {state.source} {gone} and all its notes moved to other decks; "
                             f"removed {', '.join(path.name for path in files) or 'nothing'} from {out_dir.as_posix()}")
             del lock.decks[key]
-            if not dry_run:
+            if writes is not None:
+                writes += [(path, None) for path in files]
+            elif not dry_run:
                 for path in files:
                     path.unlink()
             continue
@@ -69,7 +75,9 @@ def retire_decks(lock: Lock, retiring: dict[str, DeckState], moved_out: frozense
                         + f"; wrote {shown} with only them, suspended and tagged '{REMOVED_TAG}': import it, "
                         f"search 'tag:{REMOVED_TAG}' and delete them, then delete the file"
                         + ("; removed " + html.name if html.exists() else ""))
-        if not dry_run:
+        if writes is not None:
+            writes += [(apkg, data), (html, None)]
+        elif not dry_run:
             write_bytes_atomic(apkg, data)
             html.unlink(missing_ok=True)
     return messages

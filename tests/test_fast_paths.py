@@ -366,6 +366,7 @@ def lock_bytes_with_json_dumps(lock: object) -> bytes:
         lines.append(f'   "source": {dump(deck.source)},')
         lines.append(f'   "inputs": {dump(deck.inputs)},')
         lines.append(f'   "outputs": {dump(dict(sorted(deck.outputs.items())))},')
+        lines.append(f'   "reads": {dump(dict(sorted(deck.reads.items())))},')
         lines.append(f'   "summary": {dump(deck.summary._asdict() if deck.summary else None)},')
         lines.append(f'   "latest": {dump(deck.latest)},')
         for section, notes in (("notes", deck.notes), ("removed", deck.removed)):
@@ -388,7 +389,7 @@ note_states = st.builds(lambda key, kind, digest, mod, high, clozes: (key, kind,
                                                                      tuple(clozes) if high else ()),
                         st.text(max_size=12),
                         st.sampled_from(["myth", "technique", "limitation", "é\"\\\n"]), st.text(max_size=16),
-                        st.integers(-(2**63), 2**63), st.integers(0, 60),
+                        st.integers(0, 253_402_300_799), st.integers(0, 60),  # lockfile.LATEST_TIME: no other
                         st.lists(st.tuples(st.integers(1, 60), st.text(max_size=6)), max_size=3))
 
 
@@ -396,7 +397,8 @@ summaries = st.one_of(st.none(), st.builds(lambda name, counts: (name, *counts),
                                            st.tuples(*[st.integers(0, 10**6)] * 4)))
 lock_decks = st.dictionaries(st.text(max_size=10), st.tuples(
     st.dictionaries(st.text(max_size=10), note_states, max_size=4),
-    st.dictionaries(st.text(max_size=10), note_states, max_size=2), summaries, st.integers(0, 2**40)), max_size=3)
+    st.dictionaries(st.text(max_size=10), note_states, max_size=2), summaries,
+    st.integers(0, 253_402_300_799)), max_size=3)
 
 
 def make_lock(decks: dict, guids: dict | None = None) -> object:  # type: ignore[type-arg]
@@ -405,7 +407,7 @@ def make_lock(decks: dict, guids: dict | None = None) -> object:  # type: ignore
     return Lock({key: DeckState(f"../cards/{key}.yaml", "abc", {"x.apkg": "123"},
                                 {guid: NoteState(*row) for guid, row in notes.items()},
                                 {guid: NoteState(*row) for guid, row in removed.items()},
-                                DeckSummary(*summary) if summary else None, latest)
+                                DeckSummary(*summary) if summary else None, latest, {f"images/{key}.png": "456"})
                  for key, (notes, removed, summary, latest) in decks.items()}, guids or {})
 
 
@@ -423,7 +425,8 @@ def test_lock_bytes_are_what_json_dumps_writes(decks: dict, guids: dict) -> None
 
 
 def lock_contents(lock: object) -> dict:  # type: ignore[type-arg]
-    return {key: (deck.source, deck.inputs, deck.outputs, deck.summary, deck.latest, deck.notes, deck.removed)
+    return {key: (deck.source, deck.inputs, deck.outputs, deck.summary, deck.latest, deck.notes, deck.removed,
+                  deck.reads)
             for key, deck in lock.decks.items()} | {"guids": lock.guids}  # type: ignore[attr-defined]
 
 

@@ -149,24 +149,47 @@ def test_killed_unheld_every_file_is_old_or_complete(
     _assert_intact(tmp_path, before, after)
 
 
-def test_a_later_build_removes_temp_files_a_killed_build_left_behind(tmp_path: Path) -> None:
-    import os
+def _leave_temps(out: Path) -> tuple[Path, Path]:
+    """Temp files as killed builds leave them: one an hour old, one just made."""
+    from ankigen.atomic import STALE_TEMP_AGE, TEMP_PREFIX
 
+    out.mkdir()
+    old, fresh = out / f"{TEMP_PREFIX}killed.apkg", out / f"{TEMP_PREFIX}just-killed.apkg"
+    old.write_bytes(b"half a deck")
+    fresh.write_bytes(b"another half")
+    then = old.stat().st_mtime - STALE_TEMP_AGE - 60
+    os.utime(old, (then, then))
+    return old, fresh
+
+
+def _build_shipped_deck(out: Path) -> None:
     from click.testing import CliRunner
 
-    from ankigen.atomic import STALE_TEMP_AGE, TEMP_PREFIX
     from ankigen.cli import cli
 
-    out = tmp_path / "decks"
-    out.mkdir()
-    left_over = out / f"{TEMP_PREFIX}killed.apkg"
-    left_over.write_bytes(b"half a deck")
-    old = left_over.stat().st_mtime - STALE_TEMP_AGE - 60
-    os.utime(left_over, (old, old))
-    in_progress = out / f"{TEMP_PREFIX}running.apkg"  # fresh: may belong to a build running right now
-    in_progress.write_bytes(b"being written")
-    source = Path(__file__).resolve().parent.parent / "cards" / "deep-learning-myths.yaml"
-    result = CliRunner().invoke(cli, ["build", str(source), "-o", str(out), "--format", "apkg"])
+    result = CliRunner().invoke(cli, ["build", str(SHIPPED_SOURCE), "-o", str(out), "--format", "apkg"])
     assert result.exit_code == 0, result.output
-    assert not left_over.exists()
-    assert in_progress.read_bytes() == b"being written"
+
+
+def test_a_later_build_removes_every_temp_file_a_killed_build_left_behind(tmp_path: Path) -> None:
+    """No other build is writing into the folder (none holds its lock), so every temp file is a leftover."""
+    out = tmp_path / "decks"
+    old, fresh = _leave_temps(out)
+    _build_shipped_deck(out)
+    assert not old.exists() and not fresh.exists()
+    assert _temp_files(out) == []
+
+
+def test_a_build_leaves_the_fresh_temp_files_of_a_build_still_running(tmp_path: Path) -> None:
+    import fcntl
+
+    out = tmp_path / "decks"
+    old, fresh = _leave_temps(out)
+    running = os.open(out, os.O_RDONLY)  # what a build running there holds
+    try:
+        fcntl.flock(running, fcntl.LOCK_SH)
+        _build_shipped_deck(out)
+    finally:
+        os.close(running)
+    assert not old.exists()
+    assert fresh.read_bytes() == b"another half"
