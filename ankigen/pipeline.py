@@ -184,7 +184,7 @@ def discover_sources(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]
         if not _is_utf8(os.fspath(path)):
             found.discard(path)
             problems.append(error(Location(display_path(path), 1, 1), "the file's name is not valid UTF-8",
-                                  "rename it (and its folders) to UTF-8: names are shown and kept in the lock as text"))
+                                  "rename it: ankigen shows file names and keeps them in the lock as UTF-8 text"))
     return sorted(found, key=lambda p: p.as_posix()), problems
 
 
