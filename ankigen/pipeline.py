@@ -356,8 +356,9 @@ def build(paths: Sequence[str], out_dir: Path, options: BuildOptions = BuildOpti
 
     A deck whose source bytes, options and ankigen version are what its lock
     entry was built from, whose other inputs (images) and outputs still hash as
-    the lock says, is not even parsed. The others are built (on every core when there is enough to
-    do), and their outputs written only once no deck has an error.
+    the lock says, is not even parsed. The others are built (on every core when
+    there is enough to do), and their outputs written only once no deck has an
+    error, all staged before any is put in place.
     ``progress(done, total)`` is told as decks are finished.
     """
     with _cycle_collector_paused():
