@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import tempfile
 import time
 from collections.abc import Iterator
@@ -140,7 +139,7 @@ def build_folder(folder: Path) -> Iterator[str]:
     and is removed, whatever its age (on a full disk, at once). Where the
     folder cannot be locked, only temp files older than STALE_TEMP_AGE are.
     """
-    token = secrets.token_hex(6)
+    token = os.urandom(6).hex()
     descriptor = _lock_alone(folder)
     try:
         remove_stale_temps(folder, everything=descriptor is not None and descriptor[1])
