@@ -136,6 +136,30 @@ def test_killed_while_a_new_file_waits_to_be_renamed_every_file_is_old_or_comple
     _assert_intact(tmp_path, before, after)
 
 
+def test_killed_between_renames_the_next_build_finishes_the_job(
+        tmp_path: Path, editions: tuple[dict[str, bytes], dict[str, bytes], float]) -> None:
+    """The one window a crash can leave outputs new and the lock old: after the first rename, before the rest."""
+    before, after, _ = editions
+    prelude = ("import os, time\nreal_replace = os.replace\n"
+               "def replace(source, target, *args, **kwargs):\n"
+               "    real_replace(source, target, *args, **kwargs)\n"
+               f"    if os.path.dirname(os.fspath(target)) == 'decks' and not os.path.exists('{HELD}'):\n"
+               f"        open('{HELD}', 'w').close()\n        time.sleep(120)\n"
+               "os.replace = replace\n")
+    process = _start_killable_build(tmp_path, before, prelude=prelude)
+    deadline = time.monotonic() + 60
+    while not (tmp_path / HELD).exists():
+        assert process.poll() is None and time.monotonic() < deadline, "the build never got there"
+        time.sleep(0.01)
+    _kill(process)
+    now = _files(tmp_path / "decks")
+    renamed = {name for name in before if now[name] != before[name]}
+    assert renamed == {"big.apkg"} and now["ankigen.lock"] == before["ankigen.lock"]
+    assert len(_temp_files(tmp_path / "decks")) == 2  # big.html and the lock, staged, not yet renamed
+    _assert_intact(tmp_path, before, after)
+    assert _temp_files(tmp_path / "decks") == []
+
+
 @pytest.mark.parametrize("moment", [0.3, 1.0], ids=["while-rendering", "when-writing-starts"])
 def test_killed_unheld_every_file_is_old_or_complete(
         moment: float, tmp_path: Path, editions: tuple[dict[str, bytes], dict[str, bytes], float]) -> None:
