@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, cast
 from ankigen import ids
 from ankigen.lockfile import NoteState
 from ankigen.model import Location
-from ankigen.notetypes import NOTETYPES_REVISED, Notetype, cloze_notetype, myth_notetype
+from ankigen.notetypes import NOTETYPES_REVISED, Notetype, all_notetypes, notetype_for
 
 if TYPE_CHECKING:
     import genanki
@@ -107,8 +107,7 @@ def _genanki_model(notetype: Notetype) -> genanki.Model:
     return genanki.Model(
         notetype.id, notetype.name,
         fields=[{"name": name} for name in notetype.fields],
-        templates=[{"name": notetype.template_name,
-                    "qfmt": notetype.front, "afmt": notetype.back}],
+        templates=[{"name": notetype.template_name, "qfmt": notetype.front, "afmt": notetype.back}],
         css=notetype.css,
         model_type=genanki.Model.CLOZE if notetype.is_cloze else genanki.Model.FRONT_BACK,
     )
@@ -124,17 +123,17 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
     import genanki
     from genanki.apkg_col import APKG_COL
 
-    notetypes = {False: _genanki_model(myth_notetype()), True: _genanki_model(cloze_notetype())}
     anki_deck = genanki.Deck(deck.deck_id, deck.name, description=deck.description_html)
     everything = [(note, False) for note in deck.notes] + [(note, True) for note in tombstones]
-    for is_cloze in (False, True):  # genanki records the notetypes that notes use
-        if any(note.is_cloze == is_cloze for note, _ in everything):
-            anki_deck.add_model(notetypes[is_cloze])
+    used = {notetype_for(note.kind).id for note, _ in everything}
+    for notetype in all_notetypes():  # genanki records the notetypes that notes use
+        if notetype.id in used:
+            anki_deck.add_model(_genanki_model(notetype))
     notes: list[tuple[object, ...]] = []
     cards: list[tuple[object, ...]] = []
     for note, suspended in everything:
         note_id, mod = ids.note_id(note.guid), note_mod[note.guid]
-        notes.append(_note_row(note, note_id, notetypes[note.is_cloze].model_id, mod))
+        notes.append(_note_row(note, note_id, notetype_for(note.kind).id, mod))
         queue = -1 if suspended else 0
         ords = [number - 1 for number in note.card_numbers] if note.is_cloze else [0]
         cards += [_card_row(note_id + offset, note_id, deck.deck_id, ord_, mod, queue)

@@ -1,7 +1,15 @@
 """Sources to notes: the one model of the cards that both the .apkg and the sheet are written from.
 
-Pure functions. Every myth becomes one "Myth or Fact" note; every technique
-and limitation one cloze note whose name is deletion c1.
+Pure functions, one per kind of card:
+
+* ``myth_note``: the myth as a "Myth or fact?" card, answered "Myth";
+* ``true_statement_notes``: the myth's ``fact`` and each of its
+  ``true_statements`` as "Myth or fact?" cards, answered "Fact", with the very
+  same notetype, tags and front as the myth's, so the card gives nothing away;
+* ``choice_note``: "Which of these is NOT true?": the myth among up to three
+  true statements of other myths of the deck, lettered A-D in an order fixed
+  by the keys (see ``choice_options``);
+* ``cloze_note``: a technique or limitation, whose name is deletion c1.
 """
 
 from __future__ import annotations
@@ -9,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -20,13 +28,20 @@ from ankigen.errors import Diagnostic, error, warning
 from ankigen.mathml import unconvertible_formulas
 from ankigen.media import ImageFolder
 from ankigen.model import Citation, DeckSource, Item, Location, Myth, Text
-from ankigen.notetypes import Notetype, cloze_notetype, myth_notetype
+from ankigen.notetypes import Notetype, notetype_for
 from ankigen.render import MarkupError, render_cloze, render_inline, render_markdown
 from ankigen.sanitize import ImageSrc, removals
 from ankigen.tex import unsafe_command
 
-NoteKind = Literal["myth", "technique", "limitation"]
+NoteKind = Literal["myth", "true", "choice", "technique", "limitation"]
 _KIND_LABELS = {"technique": "Technique", "limitation": "Limitation"}
+# Tags are shown in Anki's browser and card info: myths and true statements share theirs.
+MYTH_OR_FACT_TAG = "myth-or-fact"
+CHOICE_TAG = "not-true"
+# A "Which of these is NOT true?" card shows the myth among this many true statements (A-D) when the deck has them.
+CHOICE_TRUE_OPTIONS = 3
+LETTERS = "ABCD"
+
 
 
 @dataclass(frozen=True)
@@ -42,12 +57,12 @@ class Note:
 
     @property
     def is_cloze(self) -> bool:
-        return self.kind != "myth"
+        return self.kind in ("technique", "limitation")
 
     @property
     def notetype(self) -> Notetype:
         """The notetype the note is written with (its fields are in this notetype's order)."""
-        return cloze_notetype() if self.is_cloze else myth_notetype()
+        return notetype_for(self.kind)
 
     @property
     def content_hash(self) -> str:
@@ -83,17 +98,18 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
     images = ImageFolder(source.base_dir)
     notes: list[Note] = []
     problems: list[Diagnostic] = []
+    rendered = {myth.key: _render_myth(source, myth, images, problems) for myth in source.myths}
     for myth in source.myths:
-        myth_html = _checked(render_inline, myth.myth, images, problems)
-        fact_html = _checked(render_markdown, myth.fact, images, problems)
-        notes.append(Note(
-            guid=ids.note_guid(source.key, myth.key), kind="myth", key=myth.key, myth_key=myth.key,
-            fields=(myth_html, fact_html, citation),
-            tags=anki_tags(source.tags, myth.tags, ("myth",)), card_numbers=(1,), location=myth.location))
+        texts = rendered[myth.key]
+        notes.append(myth_note(source, myth, texts, citation))
+        notes += true_statement_notes(source, myth, texts, citation)
+        choice = choice_note(source, myth, rendered, citation)
+        if choice is not None:
+            notes.append(choice)
         for item in myth.items:
             try:
                 with removals() as removed:
-                    notes.append(_cloze_note(source, myth, item, myth_html, citation, images))
+                    notes.append(cloze_note(source, myth, item, texts.myth, citation, images))
             except ClozeSyntaxError as exc:  # a deletion that rendering would lose or break
                 problems.append(error(item.text.at(exc.offset), exc.message, exc.hint))
             except MarkupError as exc:
@@ -123,6 +139,103 @@ def image_problems(texts: list[Text], base_dir: str) -> list[Diagnostic]:
         except MarkupError:  # the text's own mistake, reported with the notes once the source loads
             continue
     return images.problems
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement as a "Myth or fact?" card shows it: the GUID of its note, and its HTML on one line."""
+
+    guid: str
+    html: str
+
+
+@dataclass(frozen=True)
+class _MythTexts:
+    myth: str  # the myth, inline HTML
+    fact: str  # the myth's fact, as the back of its card shows it
+    statements: tuple[Statement, ...]  # the fact, then the further true statements, as card fronts
+
+
+def _render_myth(source: DeckSource, myth: Myth, images: ImageFolder, problems: list[Diagnostic]) -> _MythTexts:
+    myth_html = _checked(render_inline, myth.myth, images, problems)
+    fact_html = _checked(render_markdown, myth.fact, images, problems)
+    # The fact again, on one line as a card front; its problems were reported with fact_html.
+    statements = [Statement(ids.true_statement_guid(source.key, myth.key),
+                            _checked(render_inline, myth.fact, images, []))]
+    for extra in myth.true_statements:
+        statements.append(Statement(ids.true_statement_guid(source.key, myth.key, extra.key),
+                                    _checked(render_inline, extra.text, images, problems)))
+    return _MythTexts(myth_html, fact_html, tuple(statements))
+
+
+def myth_note(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str) -> Note:
+    """The myth's "Myth or fact?" note: its verdict, "Myth", is in the answer field, not in the template."""
+    answer = f'<div class="verdict myth">Myth</div><div class="fact">{texts.fact}</div>'
+    return Note(guid=ids.note_guid(source.key, myth.key), kind="myth", key=myth.key, myth_key=myth.key,
+                fields=(texts.myth, answer, citation), tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)),
+                card_numbers=(1,), location=myth.location)
+
+
+def true_statement_notes(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str) -> list[Note]:
+    """The myth's fact and further true statements as "Myth or fact?" notes answered "Fact"."""
+    answer = (f'<div class="verdict fact">Fact</div>'
+              f'<div class="context">The myth it answers: {texts.myth}</div>')
+    keys = [f"{myth.key}:fact", *(f"{myth.key}:true:{extra.key}" for extra in myth.true_statements)]
+    locations = [myth.fact.location, *(extra.location for extra in myth.true_statements)]
+    return [Note(guid=statement.guid, kind="true", key=key, myth_key=myth.key,
+                 fields=(statement.html, answer, citation),
+                 tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)), card_numbers=(1,), location=where)
+            for statement, key, where in zip(texts.statements, keys, locations, strict=True)]
+
+
+def choice_note(source: DeckSource, myth: Myth, rendered: Mapping[str, _MythTexts], citation: str) -> Note | None:
+    """The myth's "Which of these is NOT true?" note; None when no other myth has a true statement to offer."""
+    guid = ids.choice_guid(source.key, myth.key)
+    texts = rendered[myth.key]
+    others = [statement for key, other in rendered.items() if key != myth.key for statement in other.statements]
+    the_myth = Statement(ids.note_guid(source.key, myth.key), texts.myth)
+    options = choice_options(guid, the_myth, others)
+    if len(options) < 2:
+        return None
+    letter = LETTERS[options.index(the_myth)]
+    items = "".join(f'<li><span class="letter">{LETTERS[index]}</span> <span class="choice">{option.html}</span></li>'
+                    for index, option in enumerate(options))
+    return Note(guid=guid, kind="choice", key=f"{myth.key}:not-true", myth_key=myth.key,
+                fields=(f'<ol class="choices">{items}</ol>', letter, texts.myth, texts.fact, citation),
+                tags=anki_tags(source.tags, myth.tags, (CHOICE_TAG,)), card_numbers=(1,), location=myth.location)
+
+
+def choice_options(guid: str, myth: Statement, true_statements: Sequence[Statement]) -> tuple[Statement, ...]:
+    """The myth and up to CHOICE_TRUE_OPTIONS true statements, in the order the card letters them.
+
+    Which true statements, and in which order, depends only on GUIDs (so on the
+    authors' keys): each candidate is ranked by a hash of the question's GUID and
+    its own, the first few distinct ones are taken, and all options, the myth
+    included, are put in the order of the same hash. A rebuild gives the same
+    card; a new statement elsewhere in the deck replaces an option only if it
+    ranks higher; and the myth's letter differs from question to question. A
+    statement that reads the same as the myth or as an option already taken is
+    skipped, so no two options are alike; with no true statement at all there is
+    only the myth.
+    """
+    seen = {_plain(myth.html)}
+    chosen: list[Statement] = []
+    for statement in sorted(true_statements, key=lambda statement: _rank(guid, statement.guid)):
+        if len(chosen) == CHOICE_TRUE_OPTIONS:
+            break
+        if _plain(statement.html) not in seen:
+            seen.add(_plain(statement.html))
+            chosen.append(statement)
+    return tuple(sorted([myth, *chosen], key=lambda statement: _rank(guid, "order", statement.guid)))
+
+
+def _rank(*parts: str) -> bytes:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
+
+
+def _plain(field_html: str) -> str:
+    """How alike two statements read: their text, whatever the markup, case and spacing."""
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", field_html)).casefold().split())
 
 
 def _checked(render: Callable[[str, ImageSrc], str], text: Text, images: ImageFolder,
@@ -194,8 +307,9 @@ def _untypeset_math(field_html: str, *texts: Text) -> list[Diagnostic]:
     return problems
 
 
-def _cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citation: str,
-                images: ImageFolder) -> Note:
+def cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citation: str,
+               images: ImageFolder) -> Note:
+    """A technique or limitation as a cloze note: its name is deletion c1, its text's deletions c2 on."""
     cloze = item.cloze
     name = Deletion(1, item.name.source, "", 0)
     numbers = sorted({1, *(deletion.number for deletion in cloze.deletions)})

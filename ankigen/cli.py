@@ -492,7 +492,7 @@ class _Progress:
 
 
 def _counts(report: DeckReport) -> str:
-    return (f"{_plural(report.myth_notes, 'myth note')} ({_plural(report.myth_cards, 'card')}), "
+    return (f"{_plural(report.myth_notes, 'myth-or-fact/choice note')} ({_plural(report.myth_cards, 'card')}), "
             f"{_plural(report.cloze_notes, 'cloze note')} ({_plural(report.cloze_cards, 'card')})")
 
 

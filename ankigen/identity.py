@@ -37,7 +37,7 @@ def note_path(deck_key: str, note_key: str) -> str:
 
 def made_guid(deck_key: str, note_key: str) -> str:
     """The GUID a note's ids make."""
-    return ids.note_guid(deck_key, *note_key.split("/"))
+    return ids.note_key_guid(deck_key, note_key)
 
 
 class Identities:
@@ -86,6 +86,13 @@ def appeared(source: DeckSource, note_keys: Iterable[str]) -> list[Appeared]:
     found = []
     for note_key in note_keys:
         myth_key, _, item_key = note_key.partition("/")
+        if ":" in myth_key:  # a true statement or question ('myth:fact' ...): it moves with its myth
+            myth_key, _, part = myth_key.partition(":")
+            myth = myths[myth_key]
+            kind, *statement = part.split(":")
+            found.append(Appeared(note_path(source.key, note_key), ((kind, myth.was or myth.key, *statement),),
+                                  myth.location, ""))
+            continue
         myth = myths[myth_key]
         old_myth = myth.was or myth.key
         path = note_path(source.key, note_key)
@@ -102,6 +109,10 @@ def appeared(source: DeckSource, note_keys: Iterable[str]) -> list[Appeared]:
 
 
 def vanished_keys(note_key: str) -> tuple[tuple[str, ...], ...]:
+    if ":" in note_key:  # 'myth:fact', 'myth:true:<id>', 'myth:not-true'
+        myth_key, _, part = note_key.partition(":")
+        kind, *statement = part.split(":")
+        return ((kind, myth_key, *statement),)
     myth_key, _, item_key = note_key.partition("/")
     if not item_key:
         return (("myth", myth_key),)

@@ -17,6 +17,8 @@ import unicodedata
 # list needs a new id (see README, "Notetype policy").
 MYTH_NOTETYPE_ID = 1_732_406_400_101
 CLOZE_NOTETYPE_ID = 1_732_406_400_102
+# Fixed forever, like the two above: the "Which of these is NOT true?" notetype (new in 0.3.0).
+CHOICE_NOTETYPE_ID = 1_732_406_400_103
 
 _KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 _SLUG_MAX = 48
@@ -71,6 +73,46 @@ def note_guid(deck_key: str, myth_key: str, item_key: str | None = None) -> str:
     """
     parts = ["ankigen", deck_key, myth_key] + ([item_key] if item_key is not None else [])
     number = int.from_bytes(hashlib.sha256(KEY_JOINER.join(parts).encode("utf-8")).digest()[:8], "big")
+    digits = []
+    while number:
+        number, digit = divmod(number, len(_BASE91))
+        digits.append(_BASE91[digit])
+    return "".join(reversed(digits))
+
+
+def true_statement_guid(deck_key: str, myth_key: str, statement_key: str | None = None) -> str:
+    """The GUID of a true-statement note: a myth's ``fact`` (no key) or one of its ``true_statements``.
+
+    Its keys are hashed after a first part that no ``note_guid`` can have (those
+    hash text that starts "ankigen__"; keys cannot hold "\\x1f"), so it never
+    meets the GUID of a myth, technique or limitation, whatever the keys.
+    """
+    return _tagged_guid("ankigen-true", deck_key, myth_key, *([] if statement_key is None else [statement_key]))
+
+
+def choice_guid(deck_key: str, myth_key: str) -> str:
+    """The GUID of a myth's "Which of these is NOT true?" note (apart from every other GUID, as above)."""
+    return _tagged_guid("ankigen-not-true", deck_key, myth_key)
+
+
+def note_key_guid(deck_key: str, note_key: str) -> str:
+    """The GUID a note's key makes (cards.py writes the keys; ids hold neither ':', '/' nor '#').
+
+    'myth' and 'myth/item' make ``note_guid``; 'myth:fact' and 'myth:true:<id>'
+    make ``true_statement_guid``; 'myth:not-true' makes ``choice_guid``. Text
+    after a '#' (identity.py's "another GUID for this place") makes a GUID of its own.
+    """
+    if ":" not in note_key:
+        return note_guid(deck_key, *note_key.split("/"))
+    base, mark, attempt = note_key.partition("#")
+    myth_key, kind, *statement = base.split(":")
+    if kind == "not-true":
+        return choice_guid(deck_key, myth_key + mark + attempt)
+    return true_statement_guid(deck_key, myth_key + mark + attempt, *statement)
+
+
+def _tagged_guid(*parts: str) -> str:
+    number = int.from_bytes(hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()[:8], "big")
     digits = []
     while number:
         number, digit = divmod(number, len(_BASE91))

@@ -21,7 +21,7 @@ import yaml
 from ankigen import ids
 from ankigen.cloze import ClozeSyntaxError, ClozeText, parse_cloze
 from ankigen.errors import Diagnostic, error
-from ankigen.model import Citation, DeckSource, Item, ItemKind, Location, Myth, Text
+from ankigen.model import Citation, DeckSource, Item, ItemKind, Location, Myth, Text, TrueStatement
 
 # Sources are hand-written text; anything larger is a mistake (or an attack).
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
@@ -73,10 +73,12 @@ _DECK_KEYS = ("deck", "id", "description", "source", "tags", "myths")
 _DECK_REQUIRED = ("deck", "myths")
 _CITATION_KEYS = ("title", "author", "date", "url")
 _CITATION_REQUIRED = ("title",)
-_MYTH_KEYS = ("id", "myth", "fact", "tags", "techniques", "limitations", "was")
+_MYTH_KEYS = ("id", "myth", "fact", "true_statements", "tags", "techniques", "limitations", "was")
 _MYTH_REQUIRED = ("myth", "fact")
 _ITEM_KEYS = ("name", "id", "text", "was")
 _ITEM_REQUIRED = ("name", "text")
+_TRUE_STATEMENT_KEYS = ("id", "text")
+_TRUE_STATEMENT_REQUIRED = ("text",)
 
 T = TypeVar("T")
 _MYTHS = object()  # the scope of myth ids (item ids are scoped by their myth's node)
@@ -645,13 +647,36 @@ class _Reader:
         if key is not None:
             self.claim(_MYTHS, key, where, "myth id")
         tags = self.tags(entries["tags"]) if "tags" in entries else ()
+        true_statements = self.true_statements(entries.get("true_statements"))
         techniques = self.items(entries.get("techniques"), "technique", node)
         limitations = self.items(entries.get("limitations"), "limitation", node)
         if statement is None or fact is None or key is None:
             return None
         was = self.was(entries["was"], "the myth's 'was'", parts=1) if "was" in entries else ""
         return Myth(key=key, key_is_explicit="id" in entries, myth=statement, fact=fact, tags=tags,
-                    techniques=tuple(techniques), limitations=tuple(limitations), location=where, was=was)
+                    techniques=tuple(techniques), limitations=tuple(limitations), location=where, was=was,
+                    true_statements=tuple(true_statements))
+
+    def true_statements(self, node: yaml.Node | None) -> list[TrueStatement]:
+        if node is None:
+            return []
+        if isinstance(node, yaml.ScalarNode) and node.tag == _YAML + "null" and self.admit(node):
+            return []  # "true_statements:" with nothing after it: an empty list
+        return self.sequence(node, "'true_statements'", lambda child: self.true_statement(child, node))
+
+    def true_statement(self, node: yaml.Node, scope: yaml.Node) -> TrueStatement | None:
+        entries = self.mapping(node, "a true statement", _TRUE_STATEMENT_KEYS, _TRUE_STATEMENT_REQUIRED)
+        if entries is None:
+            return None
+        where = self.location(node)
+        text = self.text(entries["text"], "'text'") if "text" in entries else None
+        key = self.key(entries["id"], "the true statement id") if "id" in entries else \
+            (ids.slugify(text.source) if text else None)
+        if key is not None:  # one scope per myth
+            self.claim(scope, key, where, "true statement id")
+        if text is None or key is None:
+            return None
+        return TrueStatement(key=key, key_is_explicit="id" in entries, text=text, location=where)
 
     def items(self, node: yaml.Node | None, kind: ItemKind, myth: yaml.Node) -> list[Item]:
         if node is None:

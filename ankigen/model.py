@@ -104,6 +104,16 @@ class Item:
 
 
 @dataclass(frozen=True)
+class TrueStatement:
+    """A further true statement about a myth's subject: becomes a "Myth or fact?" card answered "Fact"."""
+
+    key: str
+    key_is_explicit: bool
+    text: Text
+    location: Location
+
+
+@dataclass(frozen=True)
 class Myth:
     key: str
     key_is_explicit: bool
@@ -114,6 +124,7 @@ class Myth:
     limitations: tuple[Item, ...]
     location: Location
     was: str = ""  # 'was:': its id before a rename (see identity.py)
+    true_statements: tuple[TrueStatement, ...] = ()
 
     @property
     def items(self) -> tuple[Item, ...]:

@@ -41,7 +41,7 @@ def test_build_reports_counts_and_where_it_wrote(tmp_path: Path) -> None:
     source.write_text(GOOD, "utf-8")
     result = CliRunner().invoke(cli, ["build", str(source), "-o", str(tmp_path / "out"), "--format", "apkg"])
     assert result.exit_code == 0, result.output
-    assert "tiny: 1 myth note (1 card), 1 cloze note (2 cards); added 2" in result.output
+    assert "tiny: 2 myth-or-fact/choice notes (2 cards), 1 cloze note (2 cards); added 3" in result.output
     assert (tmp_path / "out" / "tiny.apkg").is_file()
 
 
