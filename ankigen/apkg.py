@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, cast
 from ankigen import ids
 from ankigen.lockfile import NoteState
 from ankigen.model import Location
-from ankigen.notetypes import NOTETYPES_REVISED, Notetype, all_notetypes, notetype_for
+from ankigen.notetypes import NOTETYPES_REVISED, Notetype, notetype_for
 
 if TYPE_CHECKING:
     import genanki
@@ -125,10 +125,10 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
 
     anki_deck = genanki.Deck(deck.deck_id, deck.name, description=deck.description_html)
     everything = [(note, False) for note in deck.notes] + [(note, True) for note in tombstones]
-    used = {notetype_for(note.kind).id for note, _ in everything}
-    for notetype in all_notetypes():  # genanki records the notetypes that notes use
-        if notetype.id in used:
-            anki_deck.add_model(_genanki_model(notetype))
+    # genanki records the notetypes that notes use, in the order notes first use them
+    used = {notetype_for(note.kind).id: notetype_for(note.kind) for note, _ in everything}
+    for notetype in used.values():
+        anki_deck.add_model(_genanki_model(notetype))
     notes: list[tuple[object, ...]] = []
     cards: list[tuple[object, ...]] = []
     for note, suspended in everything:

@@ -80,8 +80,8 @@ def test_a_skipped_deck_is_reported_like_a_rebuilt_one(tmp_path: Path) -> None:
     # Warnings come with building a deck (and from `ankigen check`), not with skipping it.
     assert ": warning: " in rebuilt and ": warning: " not in skipped
     assert skipped.splitlines() == [line for line in rebuilt.splitlines() if ": warning: " not in line]
-    assert "deck1: 3 myth notes (3 cards), 3 cloze notes (6 cards); added 0, changed 0, removed 0, unchanged 6; " \
-           "unchanged" in skipped
+    assert "deck1: 9 myth-or-fact/choice notes (9 cards), 3 cloze notes (6 cards); " \
+           "added 0, changed 0, removed 0, unchanged 12; unchanged" in skipped
 
 
 def test_editing_one_source_rebuilds_only_its_deck(tmp_path: Path) -> None:
@@ -90,7 +90,8 @@ def test_editing_one_source_rebuilds_only_its_deck(tmp_path: Path) -> None:
     before = _files(out)
     (sources / "deck1.yaml").write_text(_source("deck1", myths=3, text="Uses a {{smaller}} dataset."), "utf-8")
     output = _build(sources, out)
-    assert "deck1: 3 myth notes (3 cards), 3 cloze notes (6 cards); added 0, changed 3, removed 0" in output
+    assert "deck1: 9 myth-or-fact/choice notes (9 cards), 3 cloze notes (6 cards); added 0, changed 3, removed 0" \
+        in output
     after = _files(out)
     assert sorted(name for name in after if after[name] != before[name]) == \
         ["ankigen.lock", "deck1.apkg", "deck1.html"]

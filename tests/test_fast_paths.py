@@ -204,7 +204,7 @@ def test_generated_sources_render_the_same_without_the_shortcuts(monkeypatch: py
         extensions=render._EXTENSIONS, extension_configs=render._extension_configs(), output_format="html"))
     slow = [derive_deck(parse_source(text.encode(), f"s{i}.yaml")[0])[0] for i, text in enumerate(texts)]
     assert [deck.notes for deck in fast] == [deck.notes for deck in slow]
-    assert sum(len(deck.notes) for deck in fast) == 480
+    assert sum(len(deck.notes) for deck in fast) == 718  # with each myth's fact and "which is NOT true?" notes
 
 
 def parse_cloze_one_character_at_a_time(text: str) -> tuple[list[str], list[tuple[int, str, str]]]:
@@ -454,7 +454,7 @@ def collection_rows_by_genanki(deck: object, mods: dict[str, int], tombstones: l
     import genanki
 
     from ankigen import apkg, ids
-    from ankigen.notetypes import NOTETYPES_REVISED, cloze_notetype, myth_notetype
+    from ankigen.notetypes import NOTETYPES_REVISED, all_notetypes, notetype_for
 
     class PinnedNote(genanki.Note):  # type: ignore[misc]
         def __init__(self, note, model, suspended):  # type: ignore[no-untyped-def]
@@ -471,12 +471,12 @@ def collection_rows_by_genanki(deck: object, mods: dict[str, int], tombstones: l
                 return [genanki.Card(number - 1, self.suspended) for number in self.numbers]
             return [genanki.Card(0, self.suspended)]
 
-    models = {False: apkg._genanki_model(myth_notetype()), True: apkg._genanki_model(cloze_notetype())}
+    models = {notetype.id: apkg._genanki_model(notetype) for notetype in all_notetypes()}
     anki_deck = genanki.Deck(deck.deck_id, deck.name, description=deck.description_html)  # type: ignore[attr-defined]
     for note in deck.notes:  # type: ignore[attr-defined]
-        anki_deck.add_note(PinnedNote(note, models[note.is_cloze], False))
+        anki_deck.add_note(PinnedNote(note, models[notetype_for(note.kind).id], False))
     for note in tombstones:
-        anki_deck.add_note(PinnedNote(note, models[note.is_cloze], True))
+        anki_deck.add_note(PinnedNote(note, models[notetype_for(note.kind).id], True))
     connection = sqlite3.connect(":memory:")
     genanki.Package(anki_deck).write_to_db(connection.cursor(), NOTETYPES_REVISED, itertools.count())
     return collection_rows(connection)

@@ -89,20 +89,22 @@ def test_edit_rebuild_reimport_updates_in_place_and_keeps_reviews(tmp_path: Path
     _build(source, out, "--format", "apkg", epoch=1_700_000_000)
     guids = _guid_by_key(out)
     first = import_apkg(collection, out / "regen.apkg")
-    assert first.new == 5
+    assert first.new == 9  # per myth: the myth, its fact and a "which is NOT true?"; 3 cloze notes
     answered = answer_all_cards(collection, graduate=True)
-    assert answered == 8  # 2 myth cards + 3 cloze notes of 2 cards each (the name and one deletion)
+    assert answered == 12  # 6 myth-or-fact and choice cards + 3 cloze notes of 2 cards each (the name, one deletion)
     before = card_scheduling(collection)
 
     source.write_text(VERSION_2, "utf-8")
     output = _build(source, out, "--format", "apkg", epoch=1_700_000_100)
-    assert "added 1, changed 1, removed 2, unchanged 2" in output
+    # Removed: the hardware myth, its fact, its question and its item, and the data myth's question (a
+    # one-myth deck has no other myth's true statements to offer).
+    assert "added 1, changed 1, removed 5, unchanged 3" in output
     second = import_apkg(collection, out / "regen.apkg")
 
-    # The edited note and the two removed ones (shipped once more, tagged) are updated; the rest untouched.
-    assert (second.new, second.updated, second.duplicate, second.conflicting) == (1, 3, 2, 0)
+    # The edited note and the five removed ones (shipped once more, tagged) are updated; the rest untouched.
+    assert (second.new, second.updated, second.duplicate, second.conflicting) == (1, 6, 3, 0)
     notes = notes_by_guid(collection)
-    assert len(notes) == 6  # nothing duplicated: 5 old notes + 1 new limitation
+    assert len(notes) == 10  # nothing duplicated: 9 old notes + 1 new limitation
     assert "smaller dataset" in notes[guids["data/transfer"]].fields["Text"]
     for removed in ("hardware", "hardware/cost"):
         assert "ankigen::removed" in notes[guids[removed]].tags
@@ -114,7 +116,7 @@ def test_edit_rebuild_reimport_updates_in_place_and_keeps_reviews(tmp_path: Path
         assert after[card].ivl == sched.ivl and after[card].due == sched.due
         assert after[card].revlog == sched.revlog
     ours = [name for name in notetype_names(collection) if name.startswith("ankigen")]
-    assert sorted(ours) == ["ankigen: Cloze", "ankigen: Myth or Fact"]
+    assert sorted(ours) == ["ankigen: Cloze", "ankigen: Myth or Fact", "ankigen: Which Is NOT True"]
 
 
 def test_unchanged_rebuild_writes_nothing_and_a_later_edit_gets_a_newer_time(tmp_path: Path) -> None:
@@ -123,7 +125,7 @@ def test_unchanged_rebuild_writes_nothing_and_a_later_edit_gets_a_newer_time(tmp
     _build(source, out, epoch=1_700_000_000)
     stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     output = _build(source, out, epoch=1_800_000_000)
-    assert "added 0, changed 0, removed 0, unchanged 5; unchanged" in output
+    assert "added 0, changed 0, removed 0, unchanged 9; unchanged" in output
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamps
 
     source.write_text(VERSION_1.replace("{{pre-trained}} model", "{{pre-trained}} network"), "utf-8")
@@ -181,7 +183,8 @@ def test_a_new_release_with_new_css_updates_the_notetype_without_copying_it(
     import dataclasses
 
     import ankigen.apkg
-    from ankigen.notetypes import NOTETYPES_REVISED, cloze_notetype, myth_notetype
+    import ankigen.notetypes
+    from ankigen.notetypes import NOTETYPES_REVISED, choice_notetype, cloze_notetype, myth_notetype
 
     source, out = tmp_path / "regen.yaml", tmp_path / "decks"
     source.write_text(VERSION_1, "utf-8")
@@ -191,16 +194,17 @@ def test_a_new_release_with_new_css_updates_the_notetype_without_copying_it(
     # The next release restyles both notetypes and, as the policy says, moves their time forward.
     restyled = "/* next release */ .card { color: teal; }"
     monkeypatch.setattr(ankigen.apkg, "NOTETYPES_REVISED", NOTETYPES_REVISED + 86_400)
-    monkeypatch.setattr(ankigen.apkg, "myth_notetype", lambda: dataclasses.replace(myth_notetype(), css=restyled))
-    monkeypatch.setattr(ankigen.apkg, "cloze_notetype", lambda: dataclasses.replace(cloze_notetype(), css=restyled))
+    for make in (myth_notetype, cloze_notetype, choice_notetype):
+        restyle = dataclasses.replace(make(), css=restyled)
+        monkeypatch.setattr(ankigen.notetypes, make.__name__, lambda restyle=restyle: restyle)
     next_release = tmp_path / "next"
     _build(source, next_release, "--format", "apkg", epoch=1_700_000_000)
     import_apkg(collection, next_release / "regen.apkg")
 
     ours = [m for m in collection.models.all() if m["name"].startswith("ankigen")]
-    assert sorted(m["name"] for m in ours) == ["ankigen: Cloze", "ankigen: Myth or Fact"]
+    assert sorted(m["name"] for m in ours) == ["ankigen: Cloze", "ankigen: Myth or Fact", "ankigen: Which Is NOT True"]
     assert all(m["css"] == restyled for m in ours)
-    assert len(notes_by_guid(collection)) == 5
+    assert len(notes_by_guid(collection)) == 9
 
 
 def test_a_lock_from_ankigen_0_1_keeps_every_notes_time(tmp_path: Path) -> None:
@@ -217,8 +221,8 @@ def test_a_lock_from_ankigen_0_1_keeps_every_notes_time(tmp_path: Path) -> None:
     (out / "ankigen.lock").write_text(json.dumps(lock, indent=1), "utf-8")
 
     output = _build(source, out, epoch=1_800_000_000)
-    assert "added 0, changed 0, removed 0, unchanged 5" in output
+    assert "added 0, changed 0, removed 0, unchanged 9" in output
     after = json.loads((out / "ankigen.lock").read_text("utf-8"))
     assert after["version"] == 3 and after["decks"]["regen"]["notes"] == before
-    assert after["decks"]["regen"]["summary"] == {"name": "Regeneration", "myth_notes": 2, "cloze_notes": 3,
-                                                  "myth_cards": 2, "cloze_cards": 6}
+    assert after["decks"]["regen"]["summary"] == {"name": "Regeneration", "myth_notes": 6, "cloze_notes": 3,
+                                                  "myth_cards": 6, "cloze_cards": 6}
