@@ -9,10 +9,15 @@ links are printed as text, there is no script, and a Content-Security-Policy
 makes a browser refuse anything else. Two layouts:
 
 * ``sheet``: the deck to read and fill in, myth by myth, with numbered cloze
-  sentences; ``answers="key"`` blanks the deletions and adds an answer key,
+  sentences, then two quizzes: "True or false?" (the myths and the true
+  statements mixed, in a fixed order that spreads the myths out) and "Which
+  of these is NOT true?" (the multiple-choice cards); ``answers="key"``
+  blanks the deletions and answers everything in a key at the end,
   ``answers="inline"`` fills them in, highlighted, for revision.
 * ``cards``: one flashcard per Anki card, 2 x 4 per page, fronts on odd pages
-  and mirrored backs on even pages for long-edge duplex printing.
+  and mirrored backs on even pages for long-edge duplex printing; the "Myth
+  or fact?" cards first, in the quiz's order, so no card's front answers the
+  card before it.
 
 Output depends only on the ``DeckCards`` and the options: same input, same string.
 """
@@ -20,6 +25,7 @@ Output depends only on the ``DeckCards`` and the options: same input, same strin
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -123,11 +129,13 @@ def _template(name: str) -> str:
 
 @dataclass(frozen=True)
 class MythGroup:
-    """A myth and its technique/limitation notes, in deck order."""
+    """A myth, its true statements, its "which is NOT true?" question and its technique/limitation notes."""
 
     key: str
     myth: Note | None  # None only if a deck had cloze notes without their myth note
     items: tuple[Note, ...]
+    true_statements: tuple[Note, ...] = ()  # the fact first, then the further true statements
+    choice: Note | None = None
 
     @property
     def statement(self) -> str:
@@ -139,23 +147,61 @@ class MythGroup:
 def group_myths(notes: Sequence[Note]) -> list[MythGroup]:
     """Notes grouped by ``myth_key``, groups in order of first appearance."""
     myths: dict[str, Note] = {}
+    choices: dict[str, Note] = {}
     items: dict[str, list[Note]] = {}
+    truths: dict[str, list[Note]] = {}
     for note in notes:
         items.setdefault(note.myth_key, [])
+        truths.setdefault(note.myth_key, [])
         if note.is_cloze:
             items[note.myth_key].append(note)
+        elif note.kind == "true":
+            truths[note.myth_key].append(note)
+        elif note.kind == "choice":
+            choices.setdefault(note.myth_key, note)
         else:
             myths.setdefault(note.myth_key, note)
-    return [MythGroup(key, myths.get(key), tuple(group)) for key, group in items.items()]
+    return [MythGroup(key, myths.get(key), tuple(group), tuple(truths[key]), choices.get(key))
+            for key, group in items.items()]
+
+
+def true_or_false(myths: Sequence[MythGroup]) -> list[Note]:
+    """The "Myth or fact?" notes in the quiz's order: fixed by their GUIDs, the myths spread among the rest.
+
+    Each kind is put in the order of a hash of its GUIDs. The quiz is cut into
+    as many equal stretches as there are myths and each myth takes a place in
+    its stretch picked by its hash (never right after the previous myth when
+    the stretch has room), so myths are neither grouped nor evenly spaced.
+    """
+    def digest(note: Note) -> bytes:
+        return hashlib.sha256(note.guid.encode("utf-8")).digest()
+
+    myth_notes = sorted((group.myth for group in myths if group.myth is not None), key=digest)
+    true_notes = sorted((note for group in myths for note in group.true_statements), key=digest)
+    total = len(myth_notes) + len(true_notes)
+    places: list[int] = []
+    for index, note in enumerate(myth_notes):
+        start, end = index * total // len(myth_notes), (index + 1) * total // len(myth_notes)
+        place = start + int.from_bytes(digest(note)[:4], "big") % (end - start)
+        if places and place == places[-1] + 1 and place + 1 < end:
+            place += 1
+        places.append(place)
+    myth_at = dict(zip(places, myth_notes, strict=True))
+    remaining = iter(true_notes)
+    return [myth_at[place] if place in myth_at else next(remaining) for place in range(total)]
 
 
 # -- the sheet ----------------------------------------------------------------------------------------------------
 
 
 def _sheet_body(deck: DeckCards, myths: list[MythGroup], answers: str) -> str:
-    counts = f"{_count(len(myths), 'myth')}, {_count(sum(len(group.items) for group in myths), 'sentence')}"
+    quiz = true_or_false(myths)
+    choices = [group.choice for group in myths if group.choice is not None]
+    counts = ", ".join([_count(len(myths), "myth"), _count(sum(len(group.items) for group in myths), "sentence")] +
+                       [_count(len(quiz), "true-or-false statement")] * bool(quiz) +
+                       [_count(len(choices), "multiple-choice question")] * bool(choices))
     if answers == "key":
-        how = f"{counts} to complete. The answer key is at the end."
+        how = f"{counts} to answer. The answer key is at the end."
         show: Callable[[Gap], str] = _blank
     else:
         how = f"{counts}, answers filled in for revision."
@@ -166,10 +212,41 @@ def _sheet_body(deck: DeckCards, myths: list[MythGroup], answers: str) -> str:
     for index, group in enumerate(myths, start=1):
         parts.append(_myth_section(group, index, number, show, deck.citation_html, parsed))
         number += len(group.items)
+    inline = answers == "inline"
+    if quiz:
+        parts.append(_true_or_false_section(quiz, inline))
+    if choices:
+        parts.append(_choice_section(choices, inline))
     if answers == "key":
-        parts.append(_answer_key(myths, parsed))
+        parts.append(_answer_key(myths, parsed, quiz, choices))
     parts.append("</main>")
     return "\n".join(parts)
+
+
+def _verdict(note: Note) -> str:
+    return "False: a myth" if note.kind == "myth" else "True"
+
+
+def _true_or_false_section(quiz: list[Note], inline: bool) -> str:
+    lines = ['<section class="quiz true-or-false">', "<h2>True or false?</h2>",
+             '<p class="how">Mark each statement T if it is true, F if it is a myth.</p>', '<ol class="quiz-items">']
+    for note in quiz:
+        mark = f'<mark class="filled">{_verdict(note)}</mark>' if inline else '<span class="tick">T / F</span>'
+        lines.append(f'<li><span class="statement">{note.fields[0]}</span> {mark}</li>')
+    lines += ["</ol>", "</section>"]
+    return "\n".join(lines)
+
+
+def _choice_section(choices: list[Note], inline: bool) -> str:
+    lines = ['<section class="quiz not-true">', "<h2>Which of these is NOT true?</h2>",
+             '<p class="how">In each question, one statement is a myth: circle its letter.</p>',
+             '<ol class="quiz-items">']
+    for note in choices:
+        options, letter = note.fields[0], note.fields[1]
+        answer = f' <p class="inline-answer">Not true: <mark class="filled">{letter}</mark></p>' if inline else ""
+        lines.append(f"<li>{options}{answer}</li>")
+    lines += ["</ol>", "</section>"]
+    return "\n".join(lines)
 
 
 def _count(number: int, noun: str) -> str:
@@ -194,8 +271,11 @@ def _myth_section(group: MythGroup, index: int, first_number: int, show: Callabl
     lines = [f'<section class="myth" id="myth-{html.escape(group.key, quote=True)}">',
              f'<h2><span class="badge">Myth {index}</span> <span class="statement">{group.statement}</span></h2>']
     if group.myth is not None:
-        _, fact, source = group.myth.fields
-        lines.append(f'<div class="fact"><span class="badge">Fact</span> {fact}</div>')
+        _, answer, source = group.myth.fields
+        lines.append(f'<div class="fact"><span class="badge">Fact</span> {_fact_of(answer)}</div>')
+        if len(group.true_statements) > 1:  # the first is the fact itself
+            lines += ["<h3>Also true</h3>", '<ul class="also-true">',
+                      *(f"<li>{note.fields[0]}</li>" for note in group.true_statements[1:]), "</ul>"]
         if source and source != deck_citation:
             lines.append(f'<p class="source">{source}</p>')
     number = first_number
@@ -220,8 +300,23 @@ def _runs_of_kind(notes: Sequence[Note]) -> Iterator[tuple[str, list[Note]]]:
         yield run[-1].kind, run
 
 
-def _answer_key(myths: list[MythGroup], parsed: dict[str, _Parsed]) -> str:
+_FACT_DIV = '<div class="fact">'
+
+
+def _fact_of(answer: str) -> str:
+    """The fact in a myth note's answer field (cards.myth_note: the verdict, then the fact)."""
+    start = answer.find(_FACT_DIV)
+    return answer[start + len(_FACT_DIV):-len("</div>")] if start >= 0 and answer.endswith("</div>") else answer
+
+
+def _answer_key(myths: list[MythGroup], parsed: dict[str, _Parsed], quiz: list[Note], choices: list[Note]) -> str:
     lines = ['<section class="key">', "<h2>Answer key</h2>"]
+    if quiz:
+        lines += ['<div class="key-quiz">', "<h3>True or false?</h3>", "<ol>",
+                  *(f'<li><span class="answer">{_verdict(note)}</span></li>' for note in quiz), "</ol>", "</div>"]
+    if choices:
+        lines += ['<div class="key-quiz">', "<h3>Which of these is NOT true?</h3>", "<ol>",
+                  *(f'<li><span class="answer">{note.fields[1]}</span></li>' for note in choices), "</ol>", "</div>"]
     number = 1
     for index, group in enumerate(myths, start=1):
         if not group.items:
@@ -283,15 +378,21 @@ class Flashcard:
 
 
 def flashcards(myths: list[MythGroup]) -> list[Flashcard]:
-    """One flashcard per Anki card: a myth's "Myth or fact?" card, and one per cloze number of each cloze note."""
+    """One flashcard per Anki card: the "Myth or fact?" cards in the quiz's order, the "Which of these is NOT
+    true?" cards, then one per cloze number of each cloze note."""
     cards: list[Flashcard] = []
+    for note in true_or_false(myths):
+        statement, answer, _ = note.fields  # the answer: the verdict, then the fact or the myth it answers
+        cards.append(Flashcard(
+            len(cards) + 1, "Myth or fact?", f'<div class="statement">{statement}</div>', answer, "myth-card",
+            _fit((statement, _STATEMENT_SCALE)), _fit((answer, 1.0))))
     for group in myths:
-        if group.myth is not None:
-            statement, fact, _ = group.myth.fields
-            cards.append(Flashcard(
-                len(cards) + 1, "Myth or fact?", f'<div class="statement">{statement}</div>',
-                f'<div class="verdict">Myth</div><div class="fact">{fact}</div>', "myth-card",
-                _fit((statement, _STATEMENT_SCALE)), _fit((fact, 1.0))))
+        if group.choice is not None:
+            options, letter, myth, fact, _ = group.choice.fields
+            back = f'<div class="verdict">Not true: {letter}</div><div class="statement">{myth}</div>{fact}'
+            cards.append(Flashcard(len(cards) + 1, "Which is NOT true?", options, back, "choice-card",
+                                   _fit((options, 1.0)), _fit((myth, _STATEMENT_SCALE), (fact, 1.0))))
+    for group in myths:
         for note in group.items:
             text, kind, myth, _ = note.fields
             context = f'<div class="context">Myth: {myth}</div>' if myth else ""

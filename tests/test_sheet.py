@@ -30,6 +30,7 @@ from ankigen.sheet import (
     group_myths,
     parse_anki_cloze,
     render_sheet,
+    true_or_false,
 )
 from tests.browser import (
     PdfPage,
@@ -273,7 +274,8 @@ def test_key_sheet_blanks_every_deletion_with_its_hint(shipped: DeckCards) -> No
     assert '<span class="gap"><span class="gap-answer">ImageNet</span><span class="gap-hint">a dataset</span></span>' \
         in document
     assert '<section class="key">' in document
-    assert document.count('<span class="answer">') == len(gaps)
+    key_myths = "".join(re.findall(r'<div class="key-myth">.*?</div>', document, re.DOTALL))
+    assert key_myths.count('<span class="answer">') == len(gaps)
 
 
 def test_key_sheet_numbers_sentences_one_after_another(shipped: DeckCards) -> None:
@@ -282,12 +284,14 @@ def test_key_sheet_numbers_sentences_one_after_another(shipped: DeckCards) -> No
     starts = [int(start) for start, _ in lists]
     sizes = [items.count("<li>") for _, items in lists]
     assert starts == [1 + sum(sizes[:i]) for i in range(len(lists))]
-    assert sum(sizes) == key.count("<li>") == sum(1 for note in shipped.notes if note.is_cloze)
+    key_myths = "".join(re.findall(r'<div class="key-myth">.*?</div>', key, re.DOTALL))
+    assert sum(sizes) == key_myths.count("<li>") == sum(1 for note in shipped.notes if note.is_cloze)
 
 
 def test_inline_sheet_fills_in_every_deletion_and_has_no_key(shipped: DeckCards) -> None:
     document = render_sheet(shipped, answers="inline")
-    assert document.count('<mark class="filled">') == len(all_gaps(shipped))
+    myths = document[:document.index('<section class="quiz')]
+    assert myths.count('<mark class="filled">') == len(all_gaps(shipped))
     assert 'class="gap"' not in document and '<section class="key">' not in document
 
 
@@ -295,8 +299,11 @@ def test_myths_group_their_items_in_order(shipped: DeckCards) -> None:
     groups = group_myths(shipped.notes)
     assert [group.key for group in groups] == list(dict.fromkeys(note.myth_key for note in shipped.notes))
     assert all(group.myth is not None and group.myth.myth_key == group.key for group in groups)
-    assert [note for group in groups for note in ((group.myth,) if group.myth else ()) + group.items] == \
-        list(shipped.notes)
+    assert [note for group in groups
+            for note in ((group.myth,) if group.myth else ()) + group.true_statements +
+            ((group.choice,) if group.choice else ()) + group.items] == list(shipped.notes)
+    assert all(note.kind == "true" for group in groups for note in group.true_statements)
+    assert all(group.choice is not None and group.choice.kind == "choice" for group in groups)
 
 
 def test_cards_layout_has_one_flashcard_per_anki_card(shipped: DeckCards) -> None:
@@ -320,13 +327,77 @@ def test_cards_layout_has_one_flashcard_per_anki_card(shipped: DeckCards) -> Non
 
 def test_cloze_flashcards_blank_only_their_own_deletion(shipped: DeckCards) -> None:
     cards = flashcards(group_myths(shipped.notes))
-    name, pre_trained, imagenet = cards[1:4]  # card 1 is the first myth's; then its first item, c1 to c3
+    first_cloze = next(index for index, card in enumerate(cards) if card.css_class == "cloze-card")
+    name, pre_trained, imagenet = cards[first_cloze:first_cloze + 3]  # the first item's c1 to c3
     assert [card.front.count('class="gap"') for card in (name, pre_trained, imagenet)] == [1, 1, 1]
     assert '<span class="gap-answer">ImageNet</span><span class="gap-hint">a dataset</span>' in imagenet.front
     assert "<strong>Transfer learning</strong>: Fine-tunes a pre-trained model" in imagenet.front
     assert '<div class="answer">ImageNet</div>' in imagenet.back
     assert '<mark class="filled">ImageNet</mark>' in imagenet.back
     assert '<div class="answer">Transfer learning</div>' in name.back
+
+
+def test_true_or_false_mixes_every_myth_and_true_statement_once_in_a_fixed_order(shipped: DeckCards) -> None:
+    quiz = true_or_false(group_myths(shipped.notes))
+    statements = [note for note in shipped.notes if note.kind in ("myth", "true")]
+    assert sorted(note.guid for note in quiz) == sorted(note.guid for note in statements)
+    kinds = "".join("M" if note.kind == "myth" else "T" for note in quiz)
+    assert "MM" not in kinds, kinds  # the myths are not grouped together...
+    assert kinds != "".join("M" if note.kind == "myth" else "T" for note in statements)  # ...nor in deck order
+    again = true_or_false(group_myths(list(reversed(shipped.notes))))
+    assert [note.guid for note in again] == [note.guid for note in quiz]  # fixed by the notes, not their order
+
+
+def test_a_deck_with_fewer_true_statements_than_myths_still_quizzes_them_all(shipped: DeckCards) -> None:
+    myths = [note for note in shipped.notes if note.kind == "myth"]
+    one_fact = next(note for note in shipped.notes if note.kind == "true")
+    quiz = true_or_false(group_myths([*myths, one_fact]))
+    assert sorted(note.guid for note in quiz) == sorted(note.guid for note in [*myths, one_fact])
+
+
+def quiz_section(document: str, name: str) -> str:
+    return document[document.index(f'<section class="quiz {name}">'):].split("</section>", 1)[0]
+
+
+def test_both_quizzes_are_on_the_sheet_and_answered_in_the_key(shipped: DeckCards) -> None:
+    document = render_sheet(shipped)
+    quiz = true_or_false(group_myths(shipped.notes))
+    choices = [note for note in shipped.notes if note.kind == "choice"]
+    asked = quiz_section(document, "true-or-false")
+    assert re.findall(r'<span class="statement">(.*?)</span> <span class="tick">T / F</span>', asked) == \
+        [note.fields[0] for note in quiz]
+    questions = quiz_section(document, "not-true")
+    assert questions.count('<ol class="choices">') == len(choices) == 5
+    assert "filled" not in asked + questions  # no answers on the sheet itself
+    key = document[document.index('<section class="key">'):]
+    true_false, which = re.findall(r'<div class="key-quiz">(.*?)</div>', key, re.DOTALL)
+    assert re.findall(r'<span class="answer">(.*?)</span>', true_false) == \
+        ["False: a myth" if note.kind == "myth" else "True" for note in quiz]
+    assert re.findall(r'<span class="answer">(.*?)</span>', which) == [note.fields[1] for note in choices]
+    assert "19 true-or-false statements, 5 multiple-choice questions to answer" in document
+
+
+def test_inline_sheet_answers_both_quizzes_in_place(shipped: DeckCards) -> None:
+    document = render_sheet(shipped, answers="inline")
+    quiz = true_or_false(group_myths(shipped.notes))
+    assert re.findall(r'<mark class="filled">([^<]*)</mark></li>', quiz_section(document, "true-or-false")) == \
+        ["False: a myth" if note.kind == "myth" else "True" for note in quiz]
+    assert re.findall(r'Not true: <mark class="filled">([A-D])</mark>', quiz_section(document, "not-true")) == \
+        [note.fields[1] for note in shipped.notes if note.kind == "choice"]
+
+
+def test_flashcards_put_true_statements_and_myths_on_the_same_kind_of_front(shipped: DeckCards) -> None:
+    cards = flashcards(group_myths(shipped.notes))
+    myth_or_fact = [card for card in cards if card.kind == "Myth or fact?"]
+    assert len(myth_or_fact) == sum(1 for note in shipped.notes if note.kind in ("myth", "true"))
+    assert {card.css_class for card in myth_or_fact} == {"myth-card"}
+    assert {re.sub(r'(<div class="statement">).*(</div>)', r"\1\2", card.front) for card in myth_or_fact} == \
+        {'<div class="statement"></div>'}
+    verdicts = [re.search(r'<div class="verdict (myth|fact)">', card.back) for card in myth_or_fact]
+    assert all(verdicts) and {v.group(1) for v in verdicts if v} == {"myth", "fact"}
+    choices = [card for card in cards if card.kind == "Which is NOT true?"]
+    assert len(choices) == 5 and all(card.front.count('<span class="letter">') == 4 for card in choices)
+    assert all(re.search(r'<div class="verdict">Not true: [A-D]</div>', card.back) for card in choices)
 
 
 # -- printed by Chromium -------------------------------------------------------------------------------------------
@@ -367,9 +438,9 @@ def test_printed_on_the_paper_asked_for(printed: dict[str, Printed], paper: str,
 
 @pytest.mark.parametrize("paper", PAPER)
 def test_sheet_page_count_is_sane(printed: dict[str, Printed], paper: str) -> None:
-    # 5 myths and 20 sentences: 2 to 4 pages of myths, then the key on a page of its own.
-    assert 3 <= len(texts(printed, f"sheet-key-{paper}")) <= 5
-    assert 2 <= len(texts(printed, f"sheet-inline-{paper}")) <= 4
+    # 5 myths and 20 sentences, 24 true-or-false statements and 5 questions: 3 to 5 pages, then the key.
+    assert 4 <= len(texts(printed, f"sheet-key-{paper}")) <= 7
+    assert 3 <= len(texts(printed, f"sheet-inline-{paper}")) <= 6
 
 
 @pytest.mark.parametrize("paper", PAPER)
@@ -391,8 +462,12 @@ def test_every_myth_fact_and_sentence_is_printed(printed: dict[str, Printed], sh
         if note.is_cloze:
             pieces, _ = parse_anki_cloze(note.fields[0])
             expected = [plain(piece) for piece in pieces if plain(piece).strip(" :.")]
-        else:
-            expected = [plain(note.fields[0]), plain(note.fields[1])]
+        elif note.kind == "myth":  # the statement, and the fact after the verdict
+            expected = [plain(note.fields[0]), plain(note.fields[1]).removeprefix("Myth ")]
+        elif note.kind == "true":
+            expected = [plain(note.fields[0])]
+        else:  # a "which is NOT true?" question: every option
+            expected = [plain(option) for option in re.findall(r'<span class="choice">(.*?)</span>', note.fields[0])]
         for part in expected:
             assert squash(part) in text, f"{note.key}: {part!r} is not on the printed sheet"
 
@@ -412,6 +487,48 @@ def test_every_answer_is_in_the_key_and_not_on_the_sheet(printed: dict[str, Prin
         if answer not in visible:  # words that also appear in the text can't tell us anything
             assert answer not in sheet, f"{answer!r} shows through its blank"
     assert squash("a dataset") in sheet  # hints are printed in their blanks
+
+
+@pytest.mark.parametrize("paper", PAPER)
+def test_printed_sheet_shows_both_quizzes_and_their_answers_in_the_key(printed: dict[str, Printed],
+                                                                       shipped: DeckCards, paper: str) -> None:
+    pages = texts(printed, f"sheet-key-{paper}")
+    key_start = next(i for i, page in enumerate(pages) if "Answer key" in page)
+    sheet, key = squash("".join(pages[:key_start])), "".join(pages[key_start:])
+    quiz = true_or_false(group_myths(shipped.notes))
+    choices = [note for note in shipped.notes if note.kind == "choice"]
+    asked = sheet[sheet.index(squash("True or false?")):]
+    for number, note in enumerate(quiz, start=1):  # every statement, numbered, with a box for T or F
+        assert squash(f"{number}. {plain(note.fields[0])} T / F") in asked, note.key
+    questions = asked[asked.index(squash("Which of these is NOT true?")):]
+    for number, note in enumerate(choices, start=1):
+        options = [(letter, plain(text)) for letter, text in
+                   re.findall(r'<span class="letter">([A-D])</span> <span class="choice">(.*?)</span>', note.fields[0])]
+        assert len(options) == 4
+        assert squash(f"{number}. " + " ".join(f"{letter} {text}" for letter, text in options)) in questions
+    assert "Answer key" not in "".join(pages[:key_start]) and "False: a myth" not in "".join(pages[:key_start])
+    # The key, read in print order: each quiz's answers, numbered like its questions.
+    key_lines = [line.strip() for line in subprocess.run(
+        ["pdftotext", "-raw", str(printed[f"sheet-key-{paper}"].pdf), "-"], check=True, capture_output=True,
+        text=True).stdout.split("Answer key", 1)[1].splitlines()]
+    true_false = [line for line in key_lines if re.fullmatch(r"\d+\. (True|False: a myth)", line)]
+    assert true_false == [f"{number}. {'False: a myth' if note.kind == 'myth' else 'True'}"
+                          for number, note in enumerate(quiz, start=1)]
+    letters = [line for line in key_lines if re.fullmatch(r"\d+\. [A-D]", line)]
+    assert letters == [f"{number}. {note.fields[1]}" for number, note in enumerate(choices, start=1)]
+    assert "TRUE OR FALSE?" in key and "WHICH OF THESE IS NOT TRUE?" in key
+
+
+@pytest.mark.parametrize("paper", PAPER)
+def test_inline_sheet_prints_the_quiz_answers_in_place(printed: dict[str, Printed], shipped: DeckCards,
+                                                       paper: str) -> None:
+    text = squash("".join(texts(printed, f"sheet-inline-{paper}")))
+    for number, note in enumerate(true_or_false(group_myths(shipped.notes)), start=1):
+        verdict = "False: a myth" if note.kind == "myth" else "True"
+        assert squash(f"{number}. {plain(note.fields[0])} {verdict}") in text, note.key
+    for note in shipped.notes:
+        if note.kind == "choice":
+            assert squash(f"{plain(note.fields[0])} Not true: {note.fields[1]}") in text, note.key
 
 
 @pytest.mark.parametrize("paper", PAPER)
