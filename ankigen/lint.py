@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from ankigen.cards import DeckCards
+from ankigen.cards import CHOICE_TRUE_OPTIONS, DeckCards
 from ankigen.cloze import ClozeText
 from ankigen.errors import Diagnostic, warning
 from ankigen.model import DeckSource, Item, Location, Myth
@@ -28,7 +28,7 @@ MAX_HIDDEN_SHARE = 0.5  # of a sentence hidden by one card's deletions
 # changed word weighs the same in a short text as a long one, and it is fast enough
 # for decks of thousands of items.
 NEAR_DUPLICATE_RATIO = 0.85  # two items' texts: one word in seven may differ
-FACT_REPEATS_MYTH_RATIO = 0.6  # a myth and its fact
+FACT_REPEATS_MYTH_RATIO = 0.6  # a myth and its fact, or one of its true statements
 
 # Markup a learner does not read: an image or a link (but its text), an HTML tag, emphasis and code marks.
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -55,6 +55,7 @@ def lint_deck(source: DeckSource, deck: DeckCards) -> list[Diagnostic]:
         *identity_warnings(source),
         *_too_long(source, items),
         *_fact_repeats_myth(source),
+        *_too_few_true_statements(source),
         *(found for entry in items for found in _cloze_rules(entry.item)),
         *_near_duplicates(items),
     ]
@@ -85,6 +86,8 @@ def _too_long(source: DeckSource, items: list[_ItemText]) -> Iterator[Diagnostic
     """One card, one idea: a long text is several facts that a learner recalls as one, and forgets in parts."""
     texts = [(text.location, what, plain_text(text.source))
              for myth in source.myths for text, what in ((myth.myth, "myth"), (myth.fact, "fact"))]
+    texts += [(true.text.location, "true statement", plain_text(true.text.source))
+              for myth in source.myths for true in myth.true_statements]
     texts += [(entry.item.text.location, f"{entry.item.kind}'s text", entry.plain) for entry in items]
     for location, what, text in texts:
         if len(text) > MAX_TEXT_CHARACTERS:
@@ -96,11 +99,34 @@ def _too_long(source: DeckSource, items: list[_ItemText]) -> Iterator[Diagnostic
 def _fact_repeats_myth(source: DeckSource) -> Iterator[Diagnostic]:
     """A fact that only negates the myth teaches nothing: the answer should say what is true and why."""
     for myth in source.myths:
-        ratio = _similarity(words(plain_text(myth.myth.source)), words(plain_text(myth.fact.source)),
-                            FACT_REPEATS_MYTH_RATIO)
+        myth_words = words(plain_text(myth.myth.source))
+        ratio = _similarity(myth_words, words(plain_text(myth.fact.source)), FACT_REPEATS_MYTH_RATIO)
         if ratio >= FACT_REPEATS_MYTH_RATIO:
             yield warning(myth.fact.location, f"the fact only repeats the myth ({ratio:.0%} the same)",
                           "say what is true instead, and why")
+        for true in myth.true_statements:
+            ratio = _similarity(myth_words, words(plain_text(true.text.source)), FACT_REPEATS_MYTH_RATIO)
+            if ratio >= FACT_REPEATS_MYTH_RATIO:
+                yield warning(true.text.location, f"the true statement is nearly the same as its myth ({ratio:.0%} "
+                              "the same): a learner tells them apart by the wording, not by knowing",
+                              "state something else that is true: what actually happens, a technique, a real limit")
+
+
+def _too_few_true_statements(source: DeckSource) -> Iterator[Diagnostic]:
+    """A "Which of these is NOT true?" card shows its myth among true statements of the deck's other myths."""
+    if not source.myths:
+        return
+    statements = {myth.key: 1 + len(myth.true_statements) for myth in source.myths}
+    total = sum(statements.values())
+    short = [myth for myth in source.myths if total - statements[myth.key] < CHOICE_TRUE_OPTIONS]
+    if not short:
+        return
+    fewest = min(total - statements[myth.key] for myth in short)
+    what = "no \"Which of these is NOT true?\" card" if fewest == 0 else \
+        f"a \"Which of these is NOT true?\" card with only {fewest + 1} options"
+    yield warning(source.location, f"the deck is too small for full multiple-choice questions: {len(short)} of "
+                  f"{len(source.myths)} myths get {what} (each needs {CHOICE_TRUE_OPTIONS} true statements of "
+                  "other myths)", "add myths, or further true statements under 'true_statements:'")
 
 
 def _cloze_rules(item: Item) -> Iterator[Diagnostic]:

@@ -25,6 +25,20 @@ myths:
       - id: augmentation
         name: Data augmentation
         text: "Creates {{modified copies}} of existing examples to enlarge a dataset."
+  - id: hardware
+    myth: Deep learning models can only be trained on GPUs.
+    fact: Small models train on ordinary CPUs, only more slowly.
+    true_statements:
+      - id: gpus-accelerate
+        text: GPUs and TPUs significantly accelerate training.
+      - id: cloud
+        text: Cloud computing lends hardware to developers with limited resources.
+  - id: experts
+    myth: Deep learning is a field for experts only.
+    fact: High-level libraries such as Keras let beginners build working models.
+    true_statements:
+      - id: math
+        text: A grasp of mathematics and programming is an advantage.
 """
 TEXT_LINE, TEXT_COLUMN = 10, 16  # the first technique's text, inside its quotes
 SECOND_TEXT_LINE = 13
@@ -140,6 +154,31 @@ def test_a_fact_that_only_repeats_the_myth(tmp_path: Path, monkeypatch: pytest.M
     assert code == 0
     assert lines == ["lint.yaml:6:11: warning: the fact only repeats the myth (67% the same) "
                      "(say what is true instead, and why)"]
+
+
+def test_a_true_statement_nearly_the_same_as_its_myth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    line = CLEAN.splitlines().index("        text: GPUs and TPUs significantly accelerate training.") + 1
+    code, lines = check(tmp_path, monkeypatch,
+                        replace_line(line, "        text: Deep learning models can be trained without GPUs."))
+    assert code == 0
+    assert lines == [f"lint.yaml:{line}:15: warning: the true statement is nearly the same as its myth (82% the same): "
+                     "a learner tells them apart by the wording, not by knowing "
+                     "(state something else that is true: what actually happens, a technique, a real limit)"]
+
+
+def test_a_deck_too_small_for_full_multiple_choice_questions(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    one_myth = CLEAN[:CLEAN.index("  - id: hardware")]
+    code, lines = check(tmp_path, monkeypatch, one_myth)
+    assert code == 0
+    assert lines == ['lint.yaml:1:1: warning: the deck is too small for full multiple-choice questions: 1 of 1 myths '
+                     'get no "Which of these is NOT true?" card (each needs 3 true statements of other myths) '
+                     "(add myths, or further true statements under 'true_statements:')"]
+    without_math = CLEAN[:CLEAN.index("    true_statements:\n      - id: math")]
+    code, lines = check(tmp_path, monkeypatch, without_math)
+    assert lines == ['lint.yaml:1:1: warning: the deck is too small for full multiple-choice questions: 1 of 3 myths '
+                     'get a "Which of these is NOT true?" card with only 3 options (each needs 3 true statements of '
+                     "other myths) (add myths, or further true statements under 'true_statements:')"]
 
 
 def test_strict_turns_each_warning_into_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
