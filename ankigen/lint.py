@@ -113,8 +113,11 @@ def _fact_repeats_myth(source: DeckSource) -> Iterator[Diagnostic]:
 
 
 def _too_few_true_statements(source: DeckSource) -> Iterator[Diagnostic]:
-    """A "Which of these is NOT true?" card shows its myth among true statements of the deck's other myths."""
-    if not source.myths:
+    """A "Which of these is NOT true?" card shows its myth among true statements of the deck's other myths.
+
+    A deck of one myth asks no such question, by design, and is not warned about.
+    """
+    if len(source.myths) < 2:
         return
     statements = {myth.key: 1 + len(myth.true_statements) for myth in source.myths}
     total = sum(statements.values())
@@ -122,8 +125,7 @@ def _too_few_true_statements(source: DeckSource) -> Iterator[Diagnostic]:
     if not short:
         return
     fewest = min(total - statements[myth.key] for myth in short)
-    what = "no \"Which of these is NOT true?\" card" if fewest == 0 else \
-        f"a \"Which of these is NOT true?\" card with only {fewest + 1} options"
+    what = f"a \"Which of these is NOT true?\" card with only {fewest + 1} options"
     yield warning(source.location, f"the deck is too small for full multiple-choice questions: {len(short)} of "
                   f"{len(source.myths)} myths get {what} (each needs {CHOICE_TRUE_OPTIONS} true statements of "
                   "other myths)", "add myths, or further true statements under 'true_statements:'")

@@ -168,12 +168,15 @@ def test_a_true_statement_nearly_the_same_as_its_myth(tmp_path: Path, monkeypatc
 
 def test_a_deck_too_small_for_full_multiple_choice_questions(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    one_myth = CLEAN[:CLEAN.index("  - id: hardware")]
-    code, lines = check(tmp_path, monkeypatch, one_myth)
+    two_myths = CLEAN[:CLEAN.index("  - id: experts")]
+    two_myths = two_myths[:two_myths.index("    true_statements:")]  # the second myth's fact only
+    code, lines = check(tmp_path, monkeypatch, two_myths)
     assert code == 0
-    assert lines == ['lint.yaml:1:1: warning: the deck is too small for full multiple-choice questions: 1 of 1 myths '
-                     'get no "Which of these is NOT true?" card (each needs 3 true statements of other myths) '
-                     "(add myths, or further true statements under 'true_statements:')"]
+    assert lines == ['lint.yaml:1:1: warning: the deck is too small for full multiple-choice questions: 2 of 2 myths '
+                     'get a "Which of these is NOT true?" card with only 2 options (each needs 3 true statements of '
+                     "other myths) (add myths, or further true statements under 'true_statements:')"]
+    one_myth = CLEAN[:CLEAN.index("  - id: hardware")]  # asks no such question at all: nothing to warn about
+    assert check(tmp_path, monkeypatch, one_myth, "--strict") == (0, [])
     without_math = CLEAN[:CLEAN.index("    true_statements:\n      - id: math")]
     code, lines = check(tmp_path, monkeypatch, without_math)
     assert lines == ['lint.yaml:1:1: warning: the deck is too small for full multiple-choice questions: 1 of 3 myths '
