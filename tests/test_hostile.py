@@ -24,9 +24,14 @@ from tests.html_safety import attributes, dangers, mathml_dangers
 CASES = corpus(builds=True)
 
 def _note_fields(col: Collection) -> dict[str, str]:
-    """The fields a case can expect, by name (each case has one myth note and at most one cloze note)."""
+    """The fields a case can expect, by name (each case has one myth note and at most one cloze note).
+
+    The myth's own note comes first: its fact's true-statement note has the same fields.
+    """
     fields: dict[str, str] = {}
-    for note in notes_by_guid(col).values():
+    notes = sorted(notes_by_guid(col).values(),
+                   key=lambda note: 'class="verdict myth"' not in note.fields.get("Fact", ""))
+    for note in notes:
         for name, value in note.fields.items():
             fields.setdefault(name, value)
     return fields

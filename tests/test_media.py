@@ -72,7 +72,7 @@ def test_images_are_bundled_into_the_apkg_and_anki_shows_them(project: Path, col
     result = CliRunner().invoke(cli, ["build", "-o", "decks", "--format", "apkg"])
     assert result.exit_code == 0, result.output
     summary = import_apkg(collection, project / "decks" / "pictures.apkg")
-    assert summary.new == 2
+    assert summary.new == 3  # the myth, its fact as a true statement, the cloze note
 
     cat, saliency_map = png(1), png(2, b"\x00\x00\xff")
     media = Path(collection.media.dir())
@@ -81,9 +81,11 @@ def test_images_are_bundled_into_the_apkg_and_anki_shows_them(project: Path, col
     assert (media / bundled_name(saliency_map)).read_bytes() == saliency_map
 
     cards = {(card.notetype_name, card.ord): card for card in rendered_cards(collection)}
-    myth = cards[("ankigen: Myth or Fact", 0)]
+    myth, fact = sorted((card for card in rendered_cards(collection) if card.notetype_name == "ankigen: Myth or Fact"),
+                        key=lambda card: 'class="verdict myth"' not in card.answer_html)
     assert f'<img alt="a cat" src="{bundled_name(cat)}">' in myth.question_html
     assert f'<img src="{bundled_name(saliency_map)}" alt="map">' in myth.answer_html
+    assert f'<img src="{bundled_name(saliency_map)}" alt="map">' in fact.question_html  # the fact, asked in its turn
     cloze_name, cloze_text = cards[("ankigen: Cloze", 0)], cards[("ankigen: Cloze", 1)]
     assert f'<img alt="cat again" src="{bundled_name(cat)}">' in cloze_name.question_html
     assert f'src="{bundled_name(cat)}"' in cloze_text.answer_html

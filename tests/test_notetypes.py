@@ -6,8 +6,11 @@ from ankigen import ids
 from ankigen.notetypes import (
     NOTETYPES_FINGERPRINT,
     NOTETYPES_REVISED,
+    all_notetypes,
+    choice_notetype,
     cloze_notetype,
     myth_notetype,
+    notetype_for,
     notetypes_fingerprint,
 )
 
@@ -25,11 +28,24 @@ def test_field_lists_and_ids_are_the_promised_ones() -> None:
     assert (myth_notetype().id, myth_notetype().fields) == (ids.MYTH_NOTETYPE_ID, ("Statement", "Fact", "Source"))
     assert (cloze_notetype().id, cloze_notetype().fields) == (ids.CLOZE_NOTETYPE_ID,
                                                               ("Text", "Kind", "Myth", "Source"))
+    assert (choice_notetype().id, choice_notetype().fields) == (ids.CHOICE_NOTETYPE_ID,
+                                                                ("Options", "Answer", "Myth", "Fact", "Source"))
+    # Template names are part of the schema too: renaming one makes Anki copy the notetype.
+    assert [notetype.template_name for notetype in all_notetypes()] == ["Myth or fact?", "Cloze", "Which is NOT true?"]
+    assert len({notetype.id for notetype in all_notetypes()}) == 3
     assert NOTETYPES_REVISED > 1_700_000_000
 
 
+def test_myths_and_true_statements_share_one_notetype_whose_template_names_no_verdict() -> None:
+    assert notetype_for("myth") is notetype_for("true") is myth_notetype()
+    assert notetype_for("choice") is choice_notetype()
+    assert notetype_for("technique") is notetype_for("limitation") is cloze_notetype()
+    for template in (myth_notetype().front, myth_notetype().back):
+        assert "Myth<" not in template and "Fact<" not in template  # the verdict comes from the Fact field
+
+
 def test_templates_show_every_field() -> None:
-    for notetype in (myth_notetype(), cloze_notetype()):
+    for notetype in all_notetypes():
         shown = notetype.front + notetype.back
         for name in notetype.fields:
             assert "{{" + name + "}}" in shown or "{{cloze:" + name + "}}" in shown

@@ -107,7 +107,8 @@ def test_math_and_highlighted_code_reach_anki_intact(tmp_path: Path, collection:
     import_apkg(collection, tmp_path / "out" / "rich.apkg")
     cards = {(card.notetype_name, card.ord): card for card in rendered_cards(collection)}
 
-    myth = cards[("ankigen: Myth or Fact", 0)]
+    myth = next(card for card in rendered_cards(collection)
+                if card.notetype_name == "ankigen: Myth or Fact" and 'class="verdict myth"' in card.answer_html)
     assert r"\(y = \sigma(w_1 x_1 + w_2 x_2)\)" in myth.question_html  # for Anki's MathJax, untouched
     assert r"\[z = \sum_i w_i x_i\]" in myth.answer_html
     assert '<div class="codehilite"><pre><span></span><code><span class="k">def</span>' in myth.answer_html
