@@ -24,7 +24,8 @@ def test_readme_example_builds_and_imports(tmp_path: Path, collection: Collectio
     source.write_text(_example_source(), "utf-8")
     result = CliRunner().invoke(cli, ["build", str(source), "-o", str(tmp_path / "out"), "--format", "apkg"])
     assert result.exit_code == 0, result.output
-    assert import_apkg(collection, tmp_path / "out" / "deep-learning-myths.apkg").new == 3
+    # the myth, its fact and one more true statement, a technique and a limitation
+    assert import_apkg(collection, tmp_path / "out" / "deep-learning-myths.apkg").new == 5
     texts = [n.fields.get("Text", "") for n in notes_by_guid(collection).values()]
     assert any("{{c3::ImageNet::a dataset}}" in text for text in texts)
 
