@@ -74,6 +74,10 @@ def identity_warnings(source: DeckSource) -> list[Diagnostic]:
         if not myth.key_is_explicit:
             found.append(warning(myth.location, f"myth has no 'id' (it defaults to '{myth.key}', which changes "
                                  "when the text changes and resets its reviews)", f"add 'id: {myth.key}'"))
+        for true in myth.true_statements:
+            if not true.key_is_explicit:
+                found.append(warning(true.location, f"true statement has no 'id' (it defaults to '{true.key}', which "
+                                     "changes when the text changes and resets its reviews)", f"add 'id: {true.key}'"))
         for item in myth.items:
             if not item.key_is_explicit:
                 found.append(warning(item.location, f"{item.kind} has no 'id' (it defaults to '{item.key}', which "

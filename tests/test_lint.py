@@ -166,6 +166,16 @@ def test_a_true_statement_nearly_the_same_as_its_myth(tmp_path: Path, monkeypatc
                      "(state something else that is true: what actually happens, a technique, a real limit)"]
 
 
+def test_a_true_statement_without_an_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    line = CLEAN.splitlines().index("      - id: math") + 1
+    source = CLEAN.replace("      - id: math\n        text:", "      - text:")
+    code, lines = check(tmp_path, monkeypatch, source)
+    assert code == 0
+    assert lines == [f"lint.yaml:{line}:9: warning: true statement has no 'id' (it defaults to "
+                     "'a-grasp-of-mathematics-and-programming-is-an', which changes when the text changes and resets "
+                     "its reviews) (add 'id: a-grasp-of-mathematics-and-programming-is-an')"]
+
+
 def test_a_deck_too_small_for_full_multiple_choice_questions(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     two_myths = CLEAN[:CLEAN.index("  - id: experts")]
