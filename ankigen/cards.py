@@ -213,7 +213,7 @@ def choice_options(guid: str, myth: Statement, true_statements: Sequence[Stateme
     its own, the first few distinct ones are taken, and all options, the myth
     included, are put in the order of the same hash. A rebuild gives the same
     card; a new statement elsewhere in the deck replaces an option only if it
-    ranks higher; and the myth's letter differs from question to question. A
+    ranks higher; and the myth may land on any letter, question by question. A
     statement that reads the same as the myth or as an option already taken is
     skipped, so no two options are alike; with no true statement at all there is
     only the myth.

@@ -157,7 +157,10 @@ def _yaml_text(text: str, indent: str) -> str:
 
 
 def source_text(file_index: int, notes: int, seed: int = DEFAULT_SEED, edition: int = 0) -> str:
-    """One source file holding exactly ``notes`` notes (myths plus their techniques and limitations)."""
+    """One source file making exactly ``notes`` notes: per myth, the myth, its fact (a true statement), its
+    "which is NOT true?" question (when the file has two myths or more) and its techniques and limitations."""
+    if notes < 2:
+        raise ValueError(f"a source makes at least 2 notes (a myth and its fact), not {notes}")
     writer = _Writer(seed, file_index)
     rng = writer.rng
     lines = [
@@ -173,9 +176,14 @@ def source_text(file_index: int, notes: int, seed: int = DEFAULT_SEED, edition: 
     ]
     remaining = notes
     myth_index = 0
+    single = notes < 6  # too few notes for two myths, each with its fact and question
+    per_myth = 2 if single else 3
     while remaining:
-        items = min(rng.randint(0, 6), remaining - 1)
-        remaining -= 1 + items
+        room = remaining - per_myth - (3 if myth_index == 0 and not single else 0)  # the first leaves room for a second
+        items = remaining - per_myth if single else min(rng.randint(0, 6), room)
+        if 0 < remaining - per_myth - items < 3:  # too little left for another myth: this one takes it
+            items = remaining - per_myth
+        remaining -= per_myth + items
         fact = writer.fact()
         if edition and myth_index == 0:
             fact = f"Edited (edition {edition}). {fact}"

@@ -178,20 +178,20 @@ def full_rebuild_matches(before: Path, after: Path, sources: Path, scratch: Path
 
 def prerender(sources: Path, target: Path) -> int:
     """The notes of every source as ankigen derives them (HTML fields), as JSON for the floor; returns the count."""
-    from ankigen.notetypes import cloze_notetype, myth_notetype
+    from ankigen.notetypes import all_notetypes, notetype_for
     from ankigen.pipeline import load_decks
 
     loaded, diagnostics = load_decks([str(sources)], lint=False)
     problems = [d for d in diagnostics if d.severity == "error"]
     if problems:
         raise BenchError(f"the generated sources have errors, first: {problems[0]}")
-    notetypes = {"myth": myth_notetype(), "cloze": cloze_notetype()}
+    notetypes = {str(t.id): t for t in all_notetypes()}
     data = {
         "timestamp": EPOCH,
         "notetypes": {kind: {"id": t.id, "name": t.name, "fields": list(t.fields), "front": t.front,
                              "back": t.back, "css": t.css, "cloze": t.is_cloze} for kind, t in notetypes.items()},
         "decks": [{"id": item.deck.deck_id, "name": item.deck.name, "description": item.deck.description_html,
-                   "notes": [{"guid": note.guid, "notetype": "cloze" if note.is_cloze else "myth",
+                   "notes": [{"guid": note.guid, "notetype": str(notetype_for(note.kind).id),
                               "fields": list(note.fields), "tags": list(note.tags)} for note in item.deck.notes]}
                   for item in loaded],
     }

@@ -204,7 +204,7 @@ def test_generated_sources_render_the_same_without_the_shortcuts(monkeypatch: py
         extensions=render._EXTENSIONS, extension_configs=render._extension_configs(), output_format="html"))
     slow = [derive_deck(parse_source(text.encode(), f"s{i}.yaml")[0])[0] for i, text in enumerate(texts)]
     assert [deck.notes for deck in fast] == [deck.notes for deck in slow]
-    assert sum(len(deck.notes) for deck in fast) == 718  # with each myth's fact and "which is NOT true?" notes
+    assert sum(len(deck.notes) for deck in fast) == 480
 
 
 def parse_cloze_one_character_at_a_time(text: str) -> tuple[list[str], list[tuple[int, str, str]]]:
