@@ -31,8 +31,8 @@ from ankigen import ids
 # When the templates or CSS last changed (Unix time). Anki only replaces a
 # notetype's look when the incoming one is newer, so bump this with every
 # change; tests/test_notetypes.py fails until you do.
-NOTETYPES_REVISED = 1_796_036_710  # 2026-11-30 11:05 UTC: verdicts from the fields, "Which is NOT true?"
-NOTETYPES_FINGERPRINT = "7201bcca8b0ad4ad"  # notetypes_fingerprint() at that revision
+NOTETYPES_REVISED = 1_796_038_450  # 2026-11-30 11:34 UTC: verdicts from the fields, "Which is NOT true?"
+NOTETYPES_FINGERPRINT = "7682bead8804880d"  # notetypes_fingerprint() at that revision
 
 
 @dataclass(frozen=True)
