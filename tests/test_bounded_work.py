@@ -84,7 +84,9 @@ def test_an_image_shown_on_many_cards_is_in_the_sheet_once(tmp_path: Path) -> No
     assert problems == []
     sheet = render_sheet(deck)
     assert sheet.count("base64,") == 1
-    assert sheet.count('class="image media-1"') == 300
+    # Used once per place its fact is printed: under its myth, in the "True or false?" quiz, and as the one
+    # fact option of a "Which is NOT true?" question (all facts read alike, "See .", so each is offered once).
+    assert sheet.count('class="image media-1"') == 3 * 300
     assert len(sheet) < 2 * 200_000 + 300 * 1_000
 
 
