@@ -110,7 +110,8 @@ def test_ankigen_schema_prints_the_schema_and_the_repository_commits_the_same() 
     (("definitions", "citation"), loader._CITATION_KEYS, loader._CITATION_REQUIRED),
     (("definitions", "myth"), loader._MYTH_KEYS, loader._MYTH_REQUIRED),
     (("definitions", "item"), loader._ITEM_KEYS, loader._ITEM_REQUIRED),
-], ids=["deck", "source", "myth", "item"])
+    (("definitions", "true_statement"), loader._TRUE_STATEMENT_KEYS, loader._TRUE_STATEMENT_REQUIRED),
+], ids=["deck", "source", "myth", "item", "true-statement"])
 def test_each_mapping_has_the_loaders_keys_and_required_keys(where: tuple[str, ...], keys: tuple[str, ...],
                                                              required: tuple[str, ...]) -> None:
     """A key added to the loader and not to the schema (or the reverse) fails here."""
@@ -128,13 +129,15 @@ def test_the_markdown_fields_have_the_loaders_length_limit() -> None:
     assert f"at most {loader.MAX_TEXT_CHARACTERS:,} characters" in markdown["description"]
     fields = {"/".join(path) for path, part in _parts(SCHEMA, ()) if part.get("$ref") == "#/definitions/markdown"}
     assert fields == {"properties/description", "definitions/myth/properties/myth", "definitions/myth/properties/fact",
-                      "definitions/item/properties/name", "definitions/item/properties/text"}
+                      "definitions/item/properties/name", "definitions/item/properties/text",
+                      "definitions/true_statement/properties/text"}
 
 
 def test_every_mapping_of_the_schema_is_one_the_loader_reads() -> None:
     """No mapping in the schema that the test above does not compare with a loader table."""
     objects = ["/".join(path) for path, part in _parts(SCHEMA, ()) if part.get("type") == "object"]
-    assert sorted(objects) == ["", "definitions/citation", "definitions/item", "definitions/myth"]
+    assert sorted(objects) == ["", "definitions/citation", "definitions/item", "definitions/myth",
+                               "definitions/true_statement"]
 
 
 def _parts(node: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
