@@ -32,7 +32,8 @@ def test_the_shipped_deck_keeps_every_guid_of_0_2_0(tmp_path: Path) -> None:
     assert not outcome.errors
     old = _package_guids(shipped, tmp_path)
     assert len(old) == 25
-    assert _package_guids(tmp_path / "out" / "deep-learning-myths.apkg", tmp_path) == old
+    new = _package_guids(tmp_path / "out" / "deep-learning-myths.apkg", tmp_path)
+    assert old < new and len(new) == 44  # and the true statements' and questions' notes, new since 0.2.0
 
 
 def test_ids_never_hold_the_joiner_so_no_two_notes_share_a_guid() -> None:
@@ -101,7 +102,7 @@ def test_a_restored_item_is_newer_than_its_tombstone_so_anki_takes_it_back(tmp_p
             _cli("build", str(source), "-o", str(out))  # every build at the same SOURCE_DATE_EPOCH
             import_apkg(col, out / "identity.apkg")
         notes = notes_by_guid(col)
-        assert len(notes) == 3
+        assert len(notes) == 4  # the myth, its fact, two items
         assert not [note for note in notes.values() if "ankigen::removed" in note.tags]
         assert col.find_cards("is:suspended") == []
     finally:
@@ -201,12 +202,12 @@ def test_a_deleted_source_retires_its_notes_in_anki_and_then_is_forgotten(
             import_apkg(col, tmp_path / "decks" / f"{name}.apkg")
         (tmp_path / "cards" / "other.yaml").unlink()
         output = _build_in(tmp_path, monkeypatch, 1_800_000_100)
-        assert "other: its source ../cards/other.yaml is gone: 3 notes retired; wrote decks/other.apkg with only " \
+        assert "other: its source ../cards/other.yaml is gone: 4 notes retired; wrote decks/other.apkg with only " \
                "them, suspended and tagged 'ankigen::removed'" in output
         assert not (tmp_path / "decks" / "other.html").exists()
         import_apkg(col, tmp_path / "decks" / "other.apkg")
-        assert len(col.find_notes("tag:ankigen::removed")) == 3
-        assert len(col.find_notes("-tag:ankigen::removed")) == 3  # the other deck's notes are untouched
+        assert len(col.find_notes("tag:ankigen::removed")) == 4
+        assert len(col.find_notes("-tag:ankigen::removed")) == 4  # the other deck's notes are untouched
         output = _build_in(tmp_path, monkeypatch, 1_800_000_200)
         assert "other: retired (its source ../cards/other.yaml is gone)" in output
         (tmp_path / "decks" / "other.apkg").unlink()
@@ -245,7 +246,7 @@ def test_changing_a_deck_id_keeps_its_notes_and_removes_the_old_files(
     _tree(tmp_path, identity=DECK.replace("id: identity\n", "id: renamed\n"))
     output = _build_in(tmp_path, monkeypatch, 1_800_000_100)
     assert sorted(_guids(tmp_path).values()) == sorted(before.values())
-    assert "renamed: 1 myth note (" in output and "added 0" in output
+    assert "renamed: 2 myth-or-fact/choice notes (" in output and "added 0" in output
     assert "identity: its source ../cards/identity.yaml now builds a deck with another id and all its notes moved " \
            "to other decks; removed identity.apkg, identity.html from decks" in output
     assert sorted(p.name for p in (tmp_path / "decks").iterdir()) == ["ankigen.lock", "renamed.apkg", "renamed.html"]
@@ -266,12 +267,18 @@ def test_upgrading_from_the_0_2_0_lock_keeps_every_note_and_its_time_and_starts_
         (tmp_path / "decks" / name).write_bytes(shipped(f"decks/{name}"))
     old = json.loads(shipped("decks/ankigen.lock"))["decks"]["deep-learning-myths"]["notes"]
     output = _build_in(tmp_path, monkeypatch, 1_900_000_000)
-    assert "added 0, changed 0, removed 0, unchanged 25;" in output  # (the files follow this release's look)
+    # Each myth's fact and question are new; the myth notes' verdict moved into their Fact field.
+    assert "added 10, changed 5, removed 0, unchanged 20;" in output
     lock = json.loads((tmp_path / "decks" / "ankigen.lock").read_text("utf-8"))
     assert lock["version"] == 3
     new = lock["decks"]["deep-learning-myths"]["notes"]
-    assert {guid: row[:4] for guid, row in new.items()} == old
-    assert all(len(row) == 6 for row in new.values() if row[1] != "myth")  # each cloze note's numbers
+    assert len(new) == len(old) + 10
+    for guid, row in old.items():
+        if row[1] == "myth":  # changed: same key and kind, a newer time
+            assert new[guid][:2] == row[:2] and new[guid][3] > row[3]
+        else:
+            assert new[guid][:4] == row
+    assert all(len(row) == 6 for row in new.values() if row[1] in ("technique", "limitation"))  # cloze numbers
 
 
 def test_moves_pair_only_notes_that_are_each_the_only_one_with_their_ids() -> None:
@@ -301,3 +308,19 @@ def test_moves_pair_only_notes_that_are_each_the_only_one_with_their_ids() -> No
     moves, _ = match_moves([new("two/a/u", ("item", "a", "u"), ("item id", "u"))],
                            [gone("one/a/u"), gone("one/b/u")])
     assert moves["two/a/u"].path == "one/a/u"
+
+
+def test_true_statements_and_questions_move_with_their_myth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    two_myths = DECK.replace("myths:\n", "myths:\n  - id: gpus\n    myth: Deep learning needs GPUs.\n"
+                             "    fact: CPUs train small models, only more slowly.\n    true_statements:\n"
+                             "      - id: cloud\n        text: Cloud computing rents GPUs by the hour.\n", 1)
+    _tree(tmp_path, identity=two_myths)
+    _build_in(tmp_path, monkeypatch)
+    before = _guids(tmp_path)
+    assert {"identity/gpus:fact", "identity/gpus:true:cloud", "identity/gpus:not-true",
+            "identity/data:not-true"} <= set(before)
+    _tree(tmp_path, identity=two_myths.replace("id: identity\n", "id: renamed\n"))
+    output = _build_in(tmp_path, monkeypatch, 1_800_000_100)
+    after = _guids(tmp_path)
+    assert {path.replace("identity/", "renamed/", 1): guid for path, guid in before.items()} == after
+    assert "added 0" in output
