@@ -65,16 +65,17 @@ def test_removed_notes_are_tagged_and_stay_active_in_a_collection_that_has_them(
     answer_all_cards(collection, graduate=True)
     output = _build(source, AFTER, 1_700_000_100)
     assert output.splitlines()[-1] == ("  removed notes are shipped once more tagged 'ankigen::removed': in Anki, "
-                                       "search 'tag:ankigen::removed' and delete them (gone, gone/t)")
+                                       "search 'tag:ankigen::removed' and delete them (gone, gone/t, gone:fact, "
+                                       "gone:not-true, keep:not-true)")  # a lone myth asks no "which is NOT true?"
     import_apkg(collection, tmp_path / "decks" / "removals.apkg")
     queues = _removed_card_queues(collection)
-    assert len(queues) == 3 and SUSPENDED not in queues  # tagged, but still studied: the README says so
+    assert len(queues) == 6 and SUSPENDED not in queues  # tagged, but still studied: the README says so
 
     fresh = open_collection(tmp_path)  # never had them: with default options, new and active too
     try:
         import_apkg(fresh, tmp_path / "decks" / "removals.apkg")
         queues = _removed_card_queues(fresh)
-        assert len(queues) == 3 and SUSPENDED not in queues
+        assert len(queues) == 6 and SUSPENDED not in queues
     finally:
         fresh.close()
 
@@ -84,6 +85,6 @@ def test_removed_notes_are_tagged_and_stay_active_in_a_collection_that_has_them(
     fresh = open_collection(tmp_path)
     try:
         import_apkg(fresh, tmp_path / "decks" / "removals.apkg", progress)
-        assert _removed_card_queues(fresh) == [SUSPENDED] * 3
+        assert _removed_card_queues(fresh) == [SUSPENDED] * 6
     finally:
         fresh.close()
