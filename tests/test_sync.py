@@ -52,7 +52,7 @@ myths:
     myth: Only experts can use deep learning.
     fact: High-level frameworks make it approachable.
 """
-NOTES = 6  # 3 myth notes, 3 cloze notes (10 cards)
+NOTES = 12  # 3 myths, their 3 facts and 3 questions, 3 cloze notes (16 cards)
 RUN = "from ankigen.cli import main; main()"
 USER_IMAGE = b"user's own picture"
 AUGMENT = "      - id: augment\n        name: Augmentation\n        text: Makes {{new examples}} from old ones.\n"
@@ -554,7 +554,7 @@ def test_cards_moved_in_anki_stay_and_tags_follow_the_source(project: Path) -> N
     assert sync(project).exit_code == 0
     note = ankigen_notes(path)[guid("experts")]
     assert note["cards"] == [(0, "Mine", 0)]
-    assert sorted(note["tags"]) == ["my-tag", "myth", "st2"]
+    assert sorted(note["tags"]) == ["my-tag", "myth-or-fact", "st2"]
 
 
 def test_a_note_deleted_in_anki_is_not_added_back_unless_forced(project: Path) -> None:
@@ -653,7 +653,7 @@ def test_cards_in_a_filtered_deck_move_home_to_the_new_deck(project: Path) -> No
         deck["terms"][0][0] = '"deck:Sync Test"'
         col.decks.save(deck)
         col.sched.rebuild_filtered_deck(filtered)
-        assert col.db is not None and col.db.scalar("select count() from cards where odid != 0") == 10
+        assert col.db is not None and col.db.scalar("select count() from cards where odid != 0") == 16
     finally:
         col.close()
     edit_source(project, "deck: Sync Test\n", "deck: Sync Test 2\n")
