@@ -111,7 +111,7 @@ def edit_source(project: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), "utf-8")
 
 
-OURS = {ids.MYTH_NOTETYPE_ID, ids.CLOZE_NOTETYPE_ID}
+OURS = {ids.MYTH_NOTETYPE_ID, ids.CLOZE_NOTETYPE_ID, ids.CHOICE_NOTETYPE_ID}
 
 
 def user_content(path: Path) -> dict[str, Any]:
@@ -149,7 +149,7 @@ def ankigen_notes(path: Path) -> dict[str, dict[str, Any]]:
         assert col.db is not None
         out = {}
         for nid, guid, mid, mod, tags, flds in col.db.all(
-                "select id, guid, mid, mod, tags, flds from notes where mid in (?, ?)", *OURS):
+                f"select id, guid, mid, mod, tags, flds from notes where mid in ({', '.join('?' * len(OURS))})", *OURS):
             cards = col.db.all("select c.ord, coalesce(nullif(c.odid, 0), c.did), c.queue from cards c "
                                "where c.nid = ? order by c.ord", nid)
             out[guid] = {"mid": mid, "mod": mod, "tags": tags.split(), "fields": flds.split("\x1f"),
@@ -186,7 +186,7 @@ def test_sync_adds_updates_retires_moves_and_leaves_the_users_content_alone(proj
     assert len(notes) == NOTES
     assert notes[guid("big-data")]["mid"] == ids.MYTH_NOTETYPE_ID
     assert notes[guid("big-data", "transfer")]["mid"] == ids.CLOZE_NOTETYPE_ID
-    assert [deck for note in notes.values() for _, deck, _ in note["cards"]] == ["Sync Test"] * 10
+    assert [deck for note in notes.values() for _, deck, _ in note["cards"]] == ["Sync Test"] * 16
     assert user_content(path) == before
 
     # Study every card, as a user would.
@@ -217,7 +217,9 @@ def test_sync_adds_updates_retires_moves_and_leaves_the_users_content_alone(proj
     edit_source(project, "deck: Sync Test\n", "deck: Sync Test::Moved\n")
     second = sync(project, "-v")
     assert second.exit_code == 0, second.output
-    assert "added 1, updated 2, moved 4, retired 1, conflicting 1, unchanged 0; kept as edited in Anki 1" \
+    # updated: the edited fact on its myth's, its own and two questions' cards; the edited myth on its fact's,
+    # its question's and its item's cards (the myth's own note is in conflict); moved: every note but the new one
+    assert "added 1, updated 7, moved 10, retired 1, conflicting 1, unchanged 0; kept as edited in Anki 1" \
         in second.output
     assert "cards/sync-test.yaml:16:9: updated 'black-box/partial' in deck 'Sync Test::Moved' (fields)" \
         in second.output  # its Myth field shows the edited myth
@@ -236,7 +238,8 @@ def test_sync_adds_updates_retires_moves_and_leaves_the_users_content_alone(proj
     for key, sched in studied.items():
         if key[0] != guid("big-data", "augment"):
             assert after[key] == sched
-    assert notes[guid("big-data")]["fields"][1] == "<p>Transfer learning makes small data go far.</p>"
+    assert notes[guid("big-data")]["fields"][1] == \
+        '<div class="verdict myth">Myth</div><div class="fact"><p>Transfer learning makes small data go far.</p></div>'
     # The retired note: every card suspended, tagged; nothing else of it changed.
     retired = notes[guid("big-data", "augment")]
     assert "ankigen::removed" in retired["tags"] and {queue for _, _, queue in retired["cards"]} == {-1}
@@ -251,7 +254,7 @@ def test_sync_adds_updates_retires_moves_and_leaves_the_users_content_alone(proj
     assert guid("black-box", "probes") in notes
     # No notetype copies; the user's content untouched.
     assert not [name for name in notetype_names(path) if "+" in name or ("ankigen" in name and name not in (
-        "ankigen: Cloze", "ankigen: Myth or Fact"))]
+        "ankigen: Cloze", "ankigen: Myth or Fact", "ankigen: Which Is NOT True"))]
     assert user_content(path) == before
 
     # diff shows the conflict with its source line, writing nothing; --force overwrites it and says so.
@@ -289,8 +292,8 @@ def test_removed_delete_deletes_our_notes_only(project: Path) -> None:
                          "    fact: High-level frameworks make it approachable.\n", "")
     result = sync(project, "--removed", "delete")
     assert result.exit_code == 0, result.output
-    assert "retired 1" in result.output
-    assert guid("experts") not in ankigen_notes(path) and len(ankigen_notes(path)) == NOTES - 1
+    assert "retired 3" in result.output  # the myth, its fact and its question
+    assert guid("experts") not in ankigen_notes(path) and len(ankigen_notes(path)) == NOTES - 3
     assert user_content(path) == before
 
 
@@ -336,7 +339,7 @@ def test_our_notetypes_are_updated_in_place_never_copied(project: Path) -> None:
     names = notetype_names(path)
     result = sync(project)
     assert result.exit_code == 0, result.output
-    assert "notetypes updated 2" in result.output
+    assert "notetypes updated 3" in result.output
     assert notetype_names(path) == names
     from ankigen.notetypes import all_notetypes
 
@@ -410,7 +413,7 @@ def test_a_killed_sync_leaves_the_collection_as_it_was(project: Path, stage: str
     path = collection(project)
     assert sync(project).exit_code == 0
     edit_source(project, "Transfer learning makes small datasets workable.", "Changed fact.")
-    edit_source(project, "  - id: experts\n", "  - id: experts-renamed\n")  # one added, one retired
+    edit_source(project, "  - id: experts\n", "  - id: experts-renamed\n")  # a myth, fact and question added, 3 retired
     state = file_state(path)
     notes = ankigen_notes(path)
     marker = project / "held"
@@ -430,7 +433,8 @@ def test_a_killed_sync_leaves_the_collection_as_it_was(project: Path, stage: str
     # The next sync finishes the job, and cleans up what the killed one left.
     result = sync(project)
     assert result.exit_code == 0, result.output
-    assert "added 1, updated 1, moved 0, retired 1" in result.output
+    # updated: the fact's myth, its own card, its question and the question that offers it
+    assert "added 3, updated 4, moved 0, retired 3" in result.output
     assert not list(path.parent.glob(".ankigen-sync-*"))
 
 
@@ -663,8 +667,8 @@ def test_cards_in_a_filtered_deck_move_home_to_the_new_deck(project: Path) -> No
     col = _open(path)
     try:
         assert col.db is not None
-        rows = col.db.all("select distinct did, odid from cards c join notes n on n.id = c.nid where n.mid in (?, ?)",
-                          *OURS)
+        rows = col.db.all("select distinct did, odid from cards c join notes n on n.id = c.nid "
+                          "where n.mid in (?, ?, ?)", *OURS)
         assert rows == [[col.decks.id_for_name("Sync Test 2"), 0]]
     finally:
         col.close()
@@ -689,7 +693,9 @@ def test_a_myth_moved_to_another_file_keeps_its_note_and_its_cards_follow(projec
     other.write_text(other.read_text("utf-8") + experts, "utf-8")
     result = sync(project, "-v")
     assert result.exit_code == 0, result.output
-    assert "added 0, updated 1, moved 1, retired 0" in result.output  # updated: the old deck's tag 'st' goes
+    # moved: the myth, its fact and its question (their old deck's tag 'st' goes); updated too: the two questions
+    # that offered its fact; added: the other deck's first question, now that it has two myths
+    assert "added 1, updated 5, moved 3, retired 0" in result.output
     assert "cards/other.yaml:7:5: moved 'experts' in deck 'Other' (from Sync Test)" in result.output
     note = ankigen_notes(path)[guid("experts")]  # the GUID it had: the same note, with its history
     assert note["cards"] == [(0, "Other", 2)]
