@@ -97,7 +97,7 @@ def test_a_full_disk_stops_the_build_with_every_old_file_in_place(project: Path,
                                                                  monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
     """With workers, each stages its deck's outputs itself (which fills the disk first is then a race)."""
     monkeypatch.setenv("ANKIGEN_JOBS", jobs)
-    mount(project / "decks", "size=8m")
+    mount(project / "decks", "size=24m")  # room for b's 1,500 myths with their facts and questions
     assert run("build")[0] == 0
     before = files(project / "decks")
     # What the next build writes: a's outputs barely change, b's grow past the space that will be left.
