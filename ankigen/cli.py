@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -224,13 +224,21 @@ _PROFILE_HELP = "An Anki profile's name, instead of --collection (found where An
 
 _OUTPUT_HELP = "The build's folder (its ankigen.lock keeps cloze numbers and moved notes' identities)."
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _collection_options(command: _F) -> _F:
+    """The sources, the collection (or profile) and the build folder: what sync and diff both take."""
+    command = click.option("-o", "--output", "output", default="decks", show_default=True,
+                           type=click.Path(file_okay=False, path_type=Path), help=_OUTPUT_HELP)(command)
+    command = click.option("--profile", metavar="NAME", help=_PROFILE_HELP)(command)
+    command = click.option("--collection", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+                           help=_COLLECTION_HELP)(command)
+    return click.argument("paths", nargs=-1, metavar="[PATHS]...")(command)
+
 
 @cli.command()
-@click.argument("paths", nargs=-1, metavar="[PATHS]...")
-@click.option("--collection", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH", help=_COLLECTION_HELP)
-@click.option("--profile", metavar="NAME", help=_PROFILE_HELP)
-@click.option("-o", "--output", "output", default="decks", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help=_OUTPUT_HELP)
+@_collection_options
 @click.option("--removed", type=click.Choice(["suspend", "delete"]), default="suspend", show_default=True,
               help="What happens to notes removed from the sources: their cards suspended and tagged "
                    "'ankigen::removed', or the notes deleted (with their review history).")
@@ -263,11 +271,7 @@ def sync(paths: tuple[str, ...], collection: Path | None, profile: str | None, o
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, metavar="[PATHS]...")
-@click.option("--collection", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH", help=_COLLECTION_HELP)
-@click.option("--profile", metavar="NAME", help=_PROFILE_HELP)
-@click.option("-o", "--output", "output", default="decks", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help=_OUTPUT_HELP)
+@_collection_options
 def diff(paths: tuple[str, ...], collection: Path | None, profile: str | None, output: Path) -> None:
     """Show every note whose fields in Anki differ from the sources (writes nothing).
 
