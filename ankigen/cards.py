@@ -115,9 +115,7 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
             except MarkupError as exc:
                 problems.append(error(item.text.location, exc.message, exc.hint))
             else:
-                problems += _removal_warnings(removed, item.text, item.name)
-                problems += _unsafe_tex(notes[-1].fields[0], item.text, item.name, is_cloze=True) or \
-                    _untypeset_math(notes[-1].fields[0], item.text, item.name)
+                problems += _field_problems(notes[-1].fields[0], removed, item.text, item.name, is_cloze=True)
     description = ""
     if source.description:
         description = _checked(render_markdown, source.description, images, problems)
@@ -247,8 +245,16 @@ def _checked(render: Callable[[str, ImageSrc], str], text: Text, images: ImageFo
     except MarkupError as exc:
         problems.append(error(text.location, exc.message, exc.hint))
         return ""
-    problems += _removal_warnings(removed, text) + (_unsafe_tex(field_html, text) or _untypeset_math(field_html, text))
+    problems += _field_problems(field_html, removed, text)
     return field_html
+
+
+def _field_problems(field_html: str, removed: list[tuple[str, str]], *texts: Text,
+                    is_cloze: bool = False) -> list[Diagnostic]:
+    """What one rendered field tells the author: what the sanitiser removed, TeX no card may carry, and
+    (when the TeX is allowed) formulas the sheet cannot typeset."""
+    tex = _unsafe_tex(field_html, *texts, is_cloze=is_cloze) or _untypeset_math(field_html, *texts)
+    return _removal_warnings(removed, *texts) + tex
 
 
 def _removal_warnings(removed: list[tuple[str, str]], *texts: Text) -> list[Diagnostic]:
