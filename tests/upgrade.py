@@ -59,6 +59,8 @@ from tests.anki_collection import (
 FIXTURES = Path(__file__).parent / "fixtures"
 #: decks/deep-learning-myths.apkg as released in 0.2.0 (commit c40b157).
 RELEASE_0_2_0 = FIXTURES / "release-0.2.0" / "deep-learning-myths.apkg"
+#: decks/deep-learning-myths.apkg as released in 0.3.0 (commit df6f0da): the previous release from now on.
+RELEASE_0_3_0 = FIXTURES / "release-0.3.0" / "deep-learning-myths.apkg"
 
 # (note GUID, card ord): what identifies a card across imports.
 CardKey = tuple[str, int]
