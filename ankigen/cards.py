@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Literal
 
 from ankigen import ids
@@ -99,11 +100,12 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
     notes: list[Note] = []
     problems: list[Diagnostic] = []
     rendered = {myth.key: _render_myth(source, myth, images, problems) for myth in source.myths}
+    statements = _RankedStatements(rendered)
     for myth in source.myths:
         texts = rendered[myth.key]
         notes.append(myth_note(source, myth, texts, citation))
         notes += true_statement_notes(source, myth, texts, citation)
-        choice = choice_note(source, myth, rendered, citation)
+        choice = choice_note(source, myth, texts, statements, citation)
         if choice is not None:
             notes.append(choice)
         for item in myth.items:
@@ -186,13 +188,12 @@ def true_statement_notes(source: DeckSource, myth: Myth, texts: _MythTexts, cita
             for statement, key, where in zip(texts.statements, keys, locations, strict=True)]
 
 
-def choice_note(source: DeckSource, myth: Myth, rendered: Mapping[str, _MythTexts], citation: str) -> Note | None:
+def choice_note(source: DeckSource, myth: Myth, texts: _MythTexts, statements: _RankedStatements,
+                citation: str) -> Note | None:
     """The myth's "Which of these is NOT true?" note; None when no other myth has a true statement to offer."""
     guid = ids.choice_guid(source.key, myth.key)
-    texts = rendered[myth.key]
-    others = [statement for key, other in rendered.items() if key != myth.key for statement in other.statements]
     the_myth = Statement(ids.note_guid(source.key, myth.key), texts.myth)
-    options = choice_options(guid, the_myth, others)
+    options = choice_options(guid, the_myth, statements.ranked(guid, excluding=myth.key))
     if len(options) < 2:
         return None
     letter = LETTERS[options.index(the_myth)]
@@ -203,22 +204,22 @@ def choice_note(source: DeckSource, myth: Myth, rendered: Mapping[str, _MythText
                 tags=anki_tags(source.tags, myth.tags, (CHOICE_TAG,)), card_numbers=(1,), location=myth.location)
 
 
-def choice_options(guid: str, myth: Statement, true_statements: Sequence[Statement]) -> tuple[Statement, ...]:
+def choice_options(guid: str, myth: Statement, true_statements: Iterable[Statement]) -> tuple[Statement, ...]:
     """The myth and up to CHOICE_TRUE_OPTIONS true statements, in the order the card letters them.
 
     Which true statements, and in which order, depends only on GUIDs (so on the
     authors' keys): each candidate is ranked by a hash of the question's GUID and
-    its own, the first few distinct ones are taken, and all options, the myth
-    included, are put in the order of the same hash. A rebuild gives the same
-    card; a new statement elsewhere in the deck replaces an option only if it
-    ranks higher; and the myth may land on any letter, question by question. A
-    statement that reads the same as the myth or as an option already taken is
-    skipped, so no two options are alike; with no true statement at all there is
-    only the myth.
+    its own (``true_statements`` come in that order; ``_rank``), the first few
+    distinct ones are taken, and all options, the myth included, are put in the
+    order of the same hash. A rebuild gives the same card; a new statement
+    elsewhere in the deck replaces an option only if it ranks higher; and the
+    myth may land on any letter, question by question. A statement that reads
+    the same as the myth or as an option already taken is skipped, so no two
+    options are alike; with no true statement at all there is only the myth.
     """
     seen = {_plain(myth.html)}
     chosen: list[Statement] = []
-    for statement in sorted(true_statements, key=lambda statement: _rank(guid, statement.guid)):
+    for statement in true_statements:
         if len(chosen) == CHOICE_TRUE_OPTIONS:
             break
         if _plain(statement.html) not in seen:
@@ -229,6 +230,30 @@ def choice_options(guid: str, myth: Statement, true_statements: Sequence[Stateme
 
 def _rank(*parts: str) -> bytes:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
+
+
+class _RankedStatements:
+    """A deck's true statements, ranked for each question as ``_rank(question GUID, statement GUID)`` orders them.
+
+    Every question ranks every statement of the deck, so the hash of the question's
+    GUID is taken once and copied for each statement rather than rehashed.
+    """
+
+    def __init__(self, rendered: Mapping[str, _MythTexts]) -> None:
+        self._statements = [(key, statement, statement.guid.encode("utf-8"))
+                            for key, texts in rendered.items() for statement in texts.statements]
+
+    def ranked(self, guid: str, excluding: str) -> list[Statement]:
+        """The statements of every myth but ``excluding``, best-ranked first for the question ``guid``."""
+        prefix = hashlib.sha256(f"{guid}\x1f".encode())
+        ranked = []
+        for key, statement, encoded in self._statements:
+            if key != excluding:
+                digest = prefix.copy()
+                digest.update(encoded)
+                ranked.append((digest.digest(), statement))
+        ranked.sort(key=itemgetter(0))
+        return [statement for _, statement in ranked]
 
 
 def _plain(field_html: str) -> str:

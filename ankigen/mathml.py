@@ -40,6 +40,8 @@ _GAP_OPENINGS = ('<span class="gap">', '<span class="gap-answer">', '<span class
                  '<mark class="filled">')
 # Where MathJax (and so Anki) leaves TeX alone: shown as written on the sheet too, and no warning.
 _VERBATIM = frozenset({"code", "pre", "script", "style", "textarea", "noscript"})
+_VERBATIM_TAG = re.compile(r"<(/?)(?:code|pre|script|style|textarea|noscript)(?![a-zA-Z0-9-])[^>]*>", re.IGNORECASE)
+_OPENING = re.compile(r"\\[(\[]")
 # Anki's cloze markup in a field, as cards.py writes it: the first '::' starts the hint, the first '}}' ends it.
 _ANKI_CLOZE = re.compile(r"\{\{c\d+::(.*?)\}\}", re.DOTALL)
 
@@ -139,11 +141,32 @@ def _sheet_blank(match: re.Match[str]) -> str:
 
 def _formulas(body: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, HTML) of each formula in ``body``: within one run of text (the sheet's blanks and filled
-    answers joined in), outside code; in order."""
-    run_start = 0
-    verbatim = 0
+    answers joined in), outside code; in order.
+
+    What :func:`_formulas_between` finds in all of ``body``, looking only at the stretch around each opening
+    delimiter: a sheet has tens of thousands of tags and a few formulas. A stretch starts and ends at a tag
+    that ends a run of text in any case (not a span or mark, which a blank may hold, nor code, whose depth
+    is counted apart), so the state the whole scan would have there is known. Serialised HTML is assumed
+    (no '<' inside an attribute value), as the sanitiser and the sheet write it.
+    """
+    if "\\(" not in body and "\\[" not in body:
+        return
+    verbatim = _VerbatimDepth(body)
+    scanned = 0
+    for opening in _OPENING.finditer(body):
+        if opening.start() < scanned:
+            continue
+        start = _stretch_start(body, opening.start(), scanned)
+        end = _stretch_end(body, opening.end())
+        yield from _formulas_between(body, start, end, verbatim.at(start))
+        scanned = end
+
+
+def _formulas_between(body: str, start: int, end: int, verbatim: int = 0) -> Iterator[tuple[int, int, str]]:
+    """The formulas in ``body[start:end]``, scanning every tag: code ``verbatim`` levels deep at ``start``."""
+    run_start = start
     open_gaps = 0
-    for tag in _TAG.finditer(body):
+    for tag in _TAG.finditer(body, start, end):
         name = tag.group(2).lower()
         if tag.group(0) in _GAP_OPENINGS:
             open_gaps += 1
@@ -158,7 +181,45 @@ def _formulas(body: str) -> Iterator[tuple[int, int, str]]:
         open_gaps = 0
         run_start = tag.end()
     if not verbatim:
-        yield from _formulas_in_run(body, run_start, len(body))
+        yield from _formulas_in_run(body, run_start, end)
+
+
+def _ends_runs(tag: re.Match[str]) -> bool:
+    """Whether the scan is in a known state after ``tag``: no blank open, and code depth unchanged."""
+    name = tag.group(2).lower()
+    return name not in ("span", "mark") and name not in _VERBATIM
+
+
+def _stretch_start(body: str, position: int, floor: int) -> int:
+    """Just after the last run-ending tag before ``position`` (``floor``, a known state, if none is after it)."""
+    while (position := body.rfind("<", floor, position)) >= 0:
+        tag = _TAG.match(body, position)
+        if tag is not None and _ends_runs(tag):
+            return tag.end()
+    return floor
+
+
+def _stretch_end(body: str, position: int) -> int:
+    """Just after the first run-ending tag from ``position`` on (the end of ``body`` if none)."""
+    for tag in _TAG.finditer(body, position):
+        if _ends_runs(tag):
+            return tag.end()
+    return len(body)
+
+
+class _VerbatimDepth:
+    """How deep in code (pre, script, ...) each position of ``body`` is, asked for in increasing positions."""
+
+    def __init__(self, body: str) -> None:
+        self._tags = _VERBATIM_TAG.finditer(body)
+        self._next = next(self._tags, None)
+        self._depth = 0
+
+    def at(self, position: int) -> int:
+        while self._next is not None and self._next.start() < position:
+            self._depth = max(self._depth + (-1 if self._next.group(1) else 1), 0)
+            self._next = next(self._tags, None)
+        return self._depth
 
 
 def _formulas_in_run(body: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:

@@ -386,6 +386,8 @@ def unsafe_command(field_html: str, is_cloze: bool = False) -> str | None:
         return None
     views = card_views(field_html) if is_cloze and "{{c" in field_html else iter((field_html,))
     for view in views:
+        if _only_plain_commands(view):
+            continue
         for string in typeset_strings(view):
             if "\\" not in string:
                 continue
@@ -394,3 +396,25 @@ def unsafe_command(field_html: str, is_cloze: bool = False) -> str | None:
                 if command is not None:
                     return command
     return None
+
+
+# What joins text the raw HTML keeps apart into one of MathJax's strings with nothing between: comments,
+# <wbr>, </br>, and what HTMLParser drops (declarations, processing instructions, bogus comments).
+_JOINS_TEXT = re.compile(r"<(?:[!?]|/?wbr\b|/br\b|/(?![A-Za-z]))", re.IGNORECASE)
+_LETTER_COMMAND = re.compile(r"\\([A-Za-z]+)")
+# Commands allowed whatever follows them.
+_PLAIN_COMMANDS = ALLOWED_COMMANDS - {"begin", "end"} - _COLOUR_COMMANDS
+
+
+def _only_plain_commands(view: str) -> bool:
+    """Whether every TeX command anywhere in ``view`` (tags included, entities decoded) is allowed whatever
+    follows it: then no formula MathJax finds in it holds another, and it need not be parsed.
+
+    Each of MathJax's strings is a piece of the decoded HTML, except where text is joined across a comment,
+    <wbr> and the like, which this leaves to the parser; a backslash and letters are a command wherever they
+    are, so none is missed however backslashes pair up.
+    """
+    if _JOINS_TEXT.search(view):
+        return False
+    text = html.unescape(view) if "&" in view else view
+    return all(name in _PLAIN_COMMANDS for name in _LETTER_COMMAND.findall(text))

@@ -151,15 +151,66 @@ def test_tex_formulas_past_the_budget_cover_all_of_mathjax_from_the_first_openin
     assert all(any(expected in formula for formula in found) for expected in simple_formulas(text[-40:]))
 
 
-@settings(max_examples=1000, deadline=None)
-@given(st.lists(st.sampled_from(["<code>", "</code>", "<b>", "\\(", "\\)", "\\href", "&#92;", "&bsol;", "&amp;",
-                                 "x", " ", "&#9", "2;", "<i>"]), max_size=10).map("".join))
-def test_unsafe_command_finds_the_same_without_searching_fields_that_cannot_hold_math(field: str) -> None:
+def simple_unsafe_command(field: str, is_cloze: bool) -> str | None:
+    """tex.unsafe_command without shortcuts: every card view parsed, every formula found as MathJax does."""
     from ankigen import tex
 
-    expected = next((command for string in tex.typeset_strings(field) for formula in simple_formulas(string)
-                     if (command := tex.disallowed_command(formula)) is not None), None)
-    assert tex.unsafe_command(field) == expected
+    views = tex.card_views(field) if is_cloze and "{{c" in field else [field]
+    return next((command for view in views for string in tex.typeset_strings(view)
+                 for formula in simple_formulas(string) if (command := tex.disallowed_command(formula)) is not None),
+                None)
+
+
+# Commands allowed and not, pieces that join into one (across a comment, <wbr>, </br>, an entity or a
+# cloze deletion inside math), and what ends MathJax's strings.
+_FIELD_PARTS = ["<code>", "</code>", "<b>", "</b>", "<br>", "<wbr>", "</br>", "<!-- c -->", "<?p>", "<!d>", "</ >",
+                "\\(", "\\)", "\\[", "\\]", "\\", "\\href", "\\text", "tip", "\\alpha", "\\al", "pha",
+                "\\begin{matrix}", "\\begin{evil}", "\\color{red}", "\\color{#f00}", "&#92;", "&bsol;", "&amp;",
+                "&#9", "2;", "x", " ", "{", "}", "<i>", "<span class=\"c\">"]
+_CLOZE_PARTS = ["{{c1::", "{{c2::", "::hint", "}}"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_FIELD_PARTS), max_size=12).map("".join))
+@example("\\(\\text<!-- -->tip{x}{y}\\)")
+@example("\\(\\text<wbr>tip{x}{y}\\)")
+@example("\\(\\text</br>tip{x}{y}\\)")
+@example("\\(&#92;href{x}\\)")
+@example("\\(\\\\href\\)")
+def test_unsafe_command_finds_the_same_without_parsing_fields_that_hold_only_allowed_commands(field: str) -> None:
+    from ankigen import tex
+
+    assert tex.unsafe_command(field) == simple_unsafe_command(field, is_cloze=False)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_FIELD_PARTS + _CLOZE_PARTS * 3), max_size=14).map("".join))
+@example("\\(\\text{{c1::tip}}{x}{y}\\)")
+def test_unsafe_command_finds_the_same_on_every_card_of_a_cloze_field(field: str) -> None:
+    from ankigen import tex
+
+    assert tex.unsafe_command(field, is_cloze=True) == simple_unsafe_command(field, is_cloze=True)
+
+
+# The sheet's HTML as mathml.py meets it: its blanks and filled answers, code, blocks and inline tags, text
+# with delimiters and braces; well formed or not, but never a '<' inside an attribute value.
+_SHEET_PARTS = ["<p>", "</p>", "<li>", "</li>", "<div class=\"q\">", "</div>", "<br>", "<b>", "</b>", "<span>",
+                "</span>", "<code>", "</code>", "<pre>", "</pre>", "<CODE class=\"x\">", "<codex>",
+                "<span class=\"gap\">", "<span class=\"gap-answer\">", "<span class=\"gap-hint\">",
+                "<mark class=\"filled\">", "</mark>", "\\(", "\\)", "\\[", "\\]", "{", "}", "x", " ", "a b",
+                "<img src=\"\\(x\\)\">"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_SHEET_PARTS), max_size=30).map("".join))
+@example("<code><p>\\(x\\)</p></code>")
+@example("<pre><code>a</code></pre><p>\\(x\\)</p></code><p>\\(y\\)</p>")
+@example("<p>\\(a <span class=\"gap\"><span class=\"gap-answer\">b</span></span> c\\)</p>")
+@example("<p>\\(a</span> <mark class=\"filled\">b</mark><b>\\)</b>\\(c\\)</p>")
+def test_sheet_formulas_found_around_each_opening_are_the_ones_a_full_scan_finds(body: str) -> None:
+    from ankigen import mathml
+
+    assert list(mathml._formulas(body)) == list(mathml._formulas_between(body, 0, len(body)))
 
 
 def test_plain_paragraph_takes_ordinary_sentences() -> None:
@@ -631,3 +682,20 @@ def test_a_file_with_an_anchor_is_always_searched_for_aliases(value: object, flo
     shared = [value, "x"]
     text = yaml.safe_dump({"a": shared, "b": [shared, {"c": shared}]}, default_flow_style=flow)  # anchors '&id001'
     assert "*id001" in text and loader._may_hold_anchors(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text("abc-", min_size=1, max_size=3), st.lists(st.text("xyz", max_size=4), max_size=4),
+                       max_size=6),
+       st.text("abc:-", min_size=1, max_size=6))
+def test_true_statements_are_ranked_as_sorting_by_their_hash_ranks_them(myths: dict[str, list[str]],
+                                                                         question: str) -> None:
+    from ankigen import cards
+
+    rendered = {key: cards._MythTexts(key, key, tuple(cards.Statement(f"{key}:{guid}", f"<p>{guid}</p>")
+                                                       for guid in guids))
+                for key, guids in myths.items()}
+    for excluded in [*myths, "none"]:
+        others = [statement for key, texts in rendered.items() if key != excluded for statement in texts.statements]
+        expected = sorted(others, key=lambda statement: cards._rank(question, statement.guid))
+        assert cards._RankedStatements(rendered).ranked(question, excluding=excluded) == expected
