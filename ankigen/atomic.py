@@ -21,7 +21,9 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
+from types import TracebackType
 
 TEMP_PREFIX = ".ankigen-tmp-"
 # A temp file this old (seconds) is left over from a killed build, not one in progress. Only used where
@@ -94,6 +96,35 @@ def stage_bytes(target: Path, data: bytes, token: str = "") -> Path:
             raise OutputError.of(target, "write", exc) from exc
         raise
     return temp
+
+
+class Stager:
+    """Stages outputs (``stage_bytes``) in a thread of their own while the build goes on.
+
+    Writing and flushing to disk wait on the disk, not on the CPU: a build in one
+    process renders the next deck meanwhile, and keeps no deck's bytes longer than
+    it takes to write them. Leaving the ``with`` block waits for every write, so
+    ``build_folder`` finds every temp file there is to remove.
+    """
+
+    def __init__(self, token: str) -> None:
+        self.token = token  # names the temp files, as build_folder expects
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="ankigen-stage")
+        self._pending: list[Future[Path]] = []
+
+    def stage(self, target: Path, data: bytes) -> Future[Path]:
+        """The temp file ``data`` will be in; its ``result()`` raises ``OutputError`` if it cannot be written."""
+        future = self._writer.submit(stage_bytes, target, data, self.token)
+        self._pending.append(future)
+        return future
+
+    def __enter__(self) -> Stager:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        wait(self._pending)  # a failed write has removed its own temp file; whoever needed it has its error
+        self._writer.shutdown()
 
 
 def write_bytes_atomic(target: Path, data: bytes) -> None:

@@ -22,13 +22,13 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ankigen import __version__
-from ankigen.atomic import OutputError, build_folder, replace_all, stage_bytes
+from ankigen.atomic import OutputError, Stager, build_folder, replace_all, stage_bytes
 from ankigen.cloze_numbers import Memory, renumber_deck
 from ankigen.digests import FileDigests
 from ankigen.errors import Diagnostic, error, warning
@@ -390,12 +390,15 @@ def _build(paths: Sequence[str], out_dir: Path, options: BuildOptions, dry_run: 
     if lock.version < 3:  # its sources are relative to where that build ran: take it to be here
         for state in lock.decks.values():
             state.source = lock_path(Path(state.source), out_root)
-    with contextlib.nullcontext("") if dry_run else build_folder(out_dir) as token:
-        return _build_into(files, shown, locked, diagnostics, lock, out_dir, options, dry_run, now, token, progress)
+    if dry_run:
+        return _build_into(files, shown, locked, diagnostics, lock, out_dir, options, dry_run, now, None, progress)
+    with build_folder(out_dir) as token, Stager(token) as stager:
+        return _build_into(files, shown, locked, diagnostics, lock, out_dir, options, dry_run, now, stager,
+                           progress)
 
 
 def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnostics: list[Diagnostic], lock: Lock,
-                out_dir: Path, options: BuildOptions, dry_run: bool, now: int, token: str,
+                out_dir: Path, options: BuildOptions, dry_run: bool, now: int, stager: Stager | None,
                 progress: Callable[[int, int], None] | None) -> Outcome:
     """Build, then stage every changed output and the lock as temp files, and only then rename them all.
 
@@ -409,6 +412,7 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
                                                               out_dir, digests), range(len(files)))
         settled = {index: report for index, report in enumerate(unchanged) if report is not None}
     digests.save()
+    token = stager.token if stager is not None else ""
     context = _BuildContext(out_dir, options, lock, now, dry_run, lock.latest, token=token)
     made: dict[int, _Made] = {}
 
@@ -419,9 +423,11 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
             if job.in_lock in by_source:
                 lock.decks[by_source[job.in_lock]].read_rows()
         weights = [len(job.raw or b"") for job in jobs]
-        stage = worker_count(len(jobs), sum(weights)) > 1
+        in_workers = worker_count(len(jobs), sum(weights)) > 1
         done = (lambda count: progress(len(settled) + len(made) + count, len(files))) if progress else None
-        results = run_jobs(_make_deck, dataclasses.replace(context, stage=stage), jobs, weights, done)
+        # Workers stage their outputs themselves; in this process a thread does it while the next deck is made.
+        job_context = dataclasses.replace(context, stage=in_workers, stager=None if in_workers else stager)
+        results = run_jobs(_make_deck, job_context, jobs, weights, done)
         made.update(zip(indexes, results, strict=True))
 
     if progress:
@@ -458,7 +464,7 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
         outcome.inputs.update(path.parent / name for name in names)
     if outcome.errors:
         return outcome
-    pending: list[tuple[Path, bytes | Path]] = []  # target, and its new bytes or the temp file holding them
+    pending: list[tuple[Path, Output]] = []  # target, and its new bytes or the temp file holding them
     for index in range(len(files)):
         if index in settled:
             outcome.reports.append(settled[index])
@@ -484,11 +490,11 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
     return outcome
 
 
-def _put_in_place(outputs: list[tuple[Path, bytes | Path]], removals: list[Path], lock: bytes | None,
+def _put_in_place(outputs: list[tuple[Path, Output]], removals: list[Path], lock: bytes | None,
                   out_dir: Path, token: str) -> None:
     """Stage every output not staged yet, then rename them all into place, remove ``removals``, and
     rename the lock last: it never names outputs that are not in place (see atomic.replace_all)."""
-    staged = [(new if isinstance(new, Path) else stage_bytes(target, new, token), target) for target, new in outputs]
+    staged = [(_staged(target, new, token), target) for target, new in outputs]
     if lock is not None:
         staged.append((stage_bytes(out_dir / LOCK_NAME, lock, token), out_dir / LOCK_NAME))
     replace_all(staged[:-1] if lock is not None else staged)
@@ -500,6 +506,13 @@ def _put_in_place(outputs: list[tuple[Path, bytes | Path]], removals: list[Path]
                           written=bool(staged)) from exc
     if lock is not None:
         replace_all(staged[-1:], written=len(staged) > 1 or bool(removals))
+
+
+def _staged(target: Path, new: Output, token: str) -> Path:
+    """The temp file holding ``target``'s new bytes, once they are there."""
+    if isinstance(new, Future):
+        return new.result()
+    return new if isinstance(new, Path) else stage_bytes(target, new, token)
 
 
 def _find_moves(made: dict[int, _Made], retiring: dict[str, DeckState], lock: Lock
@@ -514,6 +527,10 @@ def _find_moves(made: dict[int, _Made], retiring: dict[str, DeckState], lock: Lo
     matches, problems = match_moves(appeared, vanished)
     return {path: (old.guid, lock.decks[old.path.split("/")[0]].notes[old.guid]._replace(key=old.path))
             for path, old in matches.items()}, problems  # (the state named by its old path, for the report)
+
+
+# A new output: its bytes, or the temp file holding them (staged, or being staged by a Stager).
+Output = bytes | Path | Future[Path]
 
 
 @dataclass(frozen=True)
@@ -543,6 +560,7 @@ class _BuildContext:
     moved_out: frozenset[str] = frozenset()  # GUIDs that moved to another place: not retired where they were
     token: str = ""  # names this build's temp files (see atomic.build_folder)
     stage: bool = False  # hand outputs back in temporary files (from worker processes), not in memory
+    stager: Stager | None = None  # in this process: stage outputs in a thread while the build goes on
 
 
 @dataclass
@@ -553,7 +571,7 @@ class _Made:
     deck: _DeckId | None = None
     report: DeckReport | None = None
     state: DeckState | None = None
-    outputs: dict[Path, bytes | Path] = field(default_factory=dict)  # target -> new bytes, or a staged temp file
+    outputs: dict[Path, Output] = field(default_factory=dict)  # target -> new bytes, or its staged temp file
     appeared: list[Appeared] = field(default_factory=list)  # notes new at their place: may have moved here
     vanished: list[Vanished] = field(default_factory=list)  # notes gone from their place: may have moved
     moved: dict[str, str] = field(default_factory=dict)  # path -> GUID of its notes whose GUID its ids do not make
@@ -562,6 +580,8 @@ class _Made:
     def discard(self) -> None:
         """Remove the outputs this deck staged (it is being built again)."""
         for new in self.outputs.values():
+            if isinstance(new, Future) and new.exception() is None:
+                new = new.result()
             if isinstance(new, Path):
                 new.unlink(missing_ok=True)
 
@@ -599,10 +619,14 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     report, state, outputs = _build_deck(deck, raw, file.in_lock, context.out_dir, context.options,
                                          previous, context.now, context.latest, memories, carried,
                                          context.moved_out)
-    new: dict[Path, bytes | Path] = {}
+    new: dict[Path, Output] = {}
     if not context.dry_run:
         for target in report.written:
-            new[target] = stage_bytes(target, outputs[target], context.token) if context.stage else outputs[target]
+            if context.stager is not None:
+                new[target] = context.stager.stage(target, outputs[target])
+            else:
+                new[target] = stage_bytes(target, outputs[target], context.token) if context.stage else \
+                    outputs[target]
     new_here = appeared(source, (note.key for note in deck.notes if note.guid not in carried and
                                  (previous is None or note.guid not in previous.notes))) \
         if context.lock.decks else []  # with no deck in the lock, no note can have moved
