@@ -101,6 +101,7 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     archive.writestr(info, data)
 
 
+@cache  # one per notetype: genanki works out its "req" by rendering its templates, and to_json changes nothing
 def _genanki_model(notetype: Notetype) -> genanki.Model:
     import genanki
 
@@ -121,7 +122,6 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
     once in id order, with the indexes made afterwards (bench/run.py measures it).
     """
     import genanki
-    from genanki.apkg_col import APKG_COL
 
     anki_deck = genanki.Deck(deck.deck_id, deck.name, description=deck.description_html)
     everything = [(note, False) for note in deck.notes] + [(note, True) for note in tombstones]
@@ -140,13 +140,11 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
                   for offset, ord_ in enumerate(ords, 1)]
     notes.sort()
     cards.sort()
-    tables, indexes = _schema()
+    _, indexes = _schema()
     connection = sqlite3.connect(":memory:")  # no scratch file, journal or disk flush
     try:
+        connection.deserialize(_empty_collection())
         cursor = connection.cursor()
-        cursor.execute("PRAGMA page_size = 4096")
-        cursor.executescript(tables)
-        cursor.executescript(APKG_COL)
         anki_deck.write_to_db(cursor, NOTETYPES_REVISED, itertools.count())
         cursor.executemany(f"INSERT INTO notes VALUES({','.join('?' * 11)})", notes)
         cursor.executemany(f"INSERT INTO cards VALUES({','.join('?' * 18)})", cards)
@@ -170,6 +168,24 @@ def _note_row(note: Note, note_id: int, notetype_id: int, mod: int) -> tuple[obj
 def _card_row(card_id: int, note_id: int, deck_id: int, ord_: int, mod: int, queue: int) -> tuple[object, ...]:
     """A cards row as genanki's Card.write_to_db makes it: new, due 0; queue -1 when suspended."""
     return (card_id, note_id, deck_id, ord_, mod, -1, 0, queue, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
+
+
+@cache
+def _empty_collection() -> bytes:
+    """genanki's tables and collection row, without notes: each deck's collection starts as a copy of it."""
+    from genanki.apkg_col import APKG_COL
+
+    tables, _ = _schema()
+    connection = sqlite3.connect(":memory:")
+    try:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA page_size = 4096")
+        cursor.executescript(tables)
+        cursor.executescript(APKG_COL)
+        connection.commit()
+        return connection.serialize()
+    finally:
+        connection.close()
 
 
 @cache
