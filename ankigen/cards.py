@@ -256,6 +256,7 @@ class _RankedStatements:
         return [statement for _, statement in ranked]
 
 
+@lru_cache(maxsize=8192)  # every NOT-true question of a deck compares the same few statements
 def _plain(field_html: str) -> str:
     """How alike two statements read: their text, whatever the markup, case and spacing."""
     return " ".join(html.unescape(re.sub(r"<[^>]*>", "", field_html)).casefold().split())

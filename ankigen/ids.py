@@ -72,12 +72,7 @@ def note_guid(deck_key: str, myth_key: str, item_key: str | None = None) -> str:
     at a fifth of the cost (tests/test_fast_paths.py checks that they agree).
     """
     parts = ["ankigen", deck_key, myth_key] + ([item_key] if item_key is not None else [])
-    number = int.from_bytes(hashlib.sha256(KEY_JOINER.join(parts).encode("utf-8")).digest()[:8], "big")
-    digits = []
-    while number:
-        number, digit = divmod(number, len(_BASE91))
-        digits.append(_BASE91[digit])
-    return "".join(reversed(digits))
+    return _base91(hashlib.sha256(KEY_JOINER.join(parts).encode("utf-8")).digest())
 
 
 def true_statement_guid(deck_key: str, myth_key: str, statement_key: str | None = None) -> str:
@@ -112,12 +107,22 @@ def note_key_guid(deck_key: str, note_key: str) -> str:
 
 
 def _tagged_guid(*parts: str) -> str:
-    number = int.from_bytes(hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()[:8], "big")
-    digits = []
-    while number:
-        number, digit = divmod(number, len(_BASE91))
-        digits.append(_BASE91[digit])
-    return "".join(reversed(digits))
+    return _base91(hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest())
+
+
+# Two base-91 digits at a time: half the divisions.
+_BASE91_PAIRS = [a + b for a in _BASE91 for b in _BASE91]
+
+
+def _base91(digest: bytes) -> str:
+    """The first 8 bytes of ``digest`` as a number in genanki's base-91 digits, most significant first."""
+    number = int.from_bytes(digest[:8], "big")
+    pairs = []
+    while number >= len(_BASE91):  # what is left is >= 91, so its top pair starts with a digit other than 'a'
+        number, pair = divmod(number, len(_BASE91_PAIRS))
+        pairs.append(_BASE91_PAIRS[pair])
+    pairs.append(_BASE91[number] if number else "")  # (a pair below 91 has no leading zero digit: see above)
+    return "".join(reversed(pairs))
 
 
 # Each note owns a block of ids: the note id, then one card id per card.

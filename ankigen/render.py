@@ -395,6 +395,9 @@ def anki_cloze(deletion: Deletion, image_src: ImageSrc | None = None) -> str:
     if deletion.in_math:
         answer = _guard(html.escape(deletion.answer, quote=False))
         hint = f"\\text{{{deletion.hint}}}" if deletion.hint else ""
+    elif deletion.answer.isalnum():  # one word, the usual answer: Markdown leaves it as it is
+        answer = deletion.answer
+        hint = deletion.hint
     else:
         answer = _guard(render_inline(deletion.answer, image_src))
         hint = deletion.hint

@@ -699,3 +699,13 @@ def test_true_statements_are_ranked_as_sorting_by_their_hash_ranks_them(myths: d
         others = [statement for key, texts in rendered.items() if key != excluded for statement in texts.statements]
         expected = sorted(others, key=lambda statement: cards._rank(question, statement.guid))
         assert cards._RankedStatements(rendered).ranked(question, excluding=excluded) == expected
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=12).filter(str.isalnum))
+@example("1")
+@example("42")
+@example("ǅ")
+@example("²")
+def test_a_one_word_answer_is_what_markdown_makes_of_it(word: str) -> None:
+    assert render.render_inline(word) == word
