@@ -12,6 +12,8 @@ Three readings, in bytes:
   n processes counts 1/n in each) over the tree, sampled the same way: the
   memory the tree really occupies. The benchmark compares this one.
 
+It also writes ``processes``, the most processes the tree had at once (workers or not).
+
 A small process of its own, because Linux reports at least the forking
 process's size as a child's ``maxrss`` (exec keeps its high-water mark), so a
 benchmark that has imported a lot would inflate what it measures.
@@ -55,17 +57,20 @@ def main() -> int:
     result, command = sys.argv[1], sys.argv[2:]
     process = subprocess.Popen(command)
     rss_sum = pss_sum = 0
+    processes = 1
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
         tree = _tree(process.pid)
+        processes = max(processes, len(tree))
         rss_sum = max(rss_sum, sum(_status(p, "VmRSS:", "status") for p in tree))
         pss_sum = max(pss_sum, sum(_status(p, "Pss:", "smaps_rollup") for p in tree))
         time.sleep(0.003)
     maxrss = usage.ru_maxrss * 1024
     with open(result, "w", encoding="ascii") as handle:
-        json.dump({"maxrss": maxrss, "rss_sum": max(rss_sum, maxrss), "pss_sum": pss_sum or maxrss}, handle)
+        json.dump({"maxrss": maxrss, "rss_sum": max(rss_sum, maxrss), "pss_sum": pss_sum or maxrss,
+                   "processes": processes}, handle)
     return os.waitstatus_to_exitcode(status)
 
 
