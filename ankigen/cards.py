@@ -161,7 +161,7 @@ def _render_myth(source: DeckSource, myth: Myth, images: ImageFolder, problems: 
     fact_html = _checked(render_markdown, myth.fact, images, problems)
     # The fact again, on one line as a card front; its problems were reported with fact_html.
     statements = [Statement(ids.true_statement_guid(source.key, myth.key),
-                            _checked(render_inline, myth.fact, images, []))]
+                            _checked(render_inline, myth.fact, images, None))]
     for extra in myth.true_statements:
         statements.append(Statement(ids.true_statement_guid(source.key, myth.key, extra.key),
                                     _checked(render_inline, extra.text, images, problems)))
@@ -263,8 +263,14 @@ def _plain(field_html: str) -> str:
 
 
 def _checked(render: Callable[[str, ImageSrc], str], text: Text, images: ImageFolder,
-             problems: list[Diagnostic]) -> str:
-    """``text`` rendered by ``render``; what the sanitiser removed and TeX cards must not carry go to ``problems``."""
+             problems: list[Diagnostic] | None) -> str:
+    """``text`` rendered by ``render``; what the sanitiser removed and TeX cards must not carry go to ``problems``
+    (None: they were reported where the same text was rendered before)."""
+    if problems is None:
+        try:
+            return render(text.source, images.image_src(text))
+        except MarkupError:
+            return ""
     try:
         with removals() as removed:
             field_html = render(text.source, images.image_src(text))

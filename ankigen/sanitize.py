@@ -15,10 +15,9 @@ without a word.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextvars import ContextVar
 from html.parser import HTMLParser
 
@@ -61,16 +60,17 @@ ImageSrc = Callable[[str], str | None]
 _removals: ContextVar[list[tuple[str, str]] | None] = ContextVar("ankigen_sanitizer_removals", default=None)
 
 
-@contextlib.contextmanager
-def removals() -> Iterator[list[tuple[str, str]]]:
+class removals:  # lower case: used as the function it replaced, "with removals() as removed"
     """Collect what ``sanitize_html`` removes inside the block: (what, a regex that finds it as written), such
-    as ("<script> element", "<script\\b")."""
-    found: list[tuple[str, str]] = []
-    token = _removals.set(found)
-    try:
-        yield found
-    finally:
-        _removals.reset(token)
+    as ("<script> element", "<script\\b"). (A class, not a generator: a build enters one for every text.)"""
+
+    def __enter__(self) -> list[tuple[str, str]]:
+        self._found: list[tuple[str, str]] = []
+        self._token = _removals.set(self._found)
+        return self._found
+
+    def __exit__(self, *exc: object) -> None:
+        _removals.reset(self._token)
 
 
 def sanitize_html(markup: str, image_src: ImageSrc | None = None) -> str:
