@@ -6,6 +6,8 @@ tests/fixtures/languages, share one collection with the shipped English deck.
 from __future__ import annotations
 
 import re
+import sqlite3
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from click.testing import CliRunner
 
 from ankigen.cli import cli
 from ankigen.labels import GERMAN, HEBREW, Labels
+from ankigen.notetypes import cloze_notetype
 from tests.anki_collection import (
     CardView,
     answer_all_cards,
@@ -244,3 +247,25 @@ def test_a_learner_of_0_3_0_keeps_every_review_and_gets_no_copy(built: Path, tmp
         assert (after.notes[guid].id, after.notes[guid].notetype_id) == (note.id, note.notetype_id)
     for key, sched in studied.scheduling.items():
         assert scheduling[key] == sched and after.revlog[key] == studied.revlog[key]
+
+
+def test_a_removed_note_is_shipped_once_more_with_its_languages_notetype(tmp_path: Path) -> None:
+    """The build that removes a note ships it tagged ankigen::removed (README, "Removed items"): with the notetype
+    it had, or Anki would report it as conflicting instead of tagging it."""
+    source = tmp_path / "cards" / "deep-learning-de.yaml"
+    source.parent.mkdir()
+    text = (SOURCES / "deep-learning-de.yaml").read_text("utf-8")
+    source.write_text(text, "utf-8")
+    out = tmp_path / "decks"
+    assert CliRunner().invoke(cli, ["build", "-o", str(out), str(source.parent)]).exit_code == 0
+    source.write_text(text.split("    limitations:")[0], "utf-8")
+    result = CliRunner().invoke(cli, ["build", "-o", str(out), str(source.parent)])
+    assert result.exit_code == 0 and "removed 1" in result.output, result.output
+    with zipfile.ZipFile(out / "deep-learning-de.apkg") as archive:
+        (tmp_path / "collection.anki2").write_bytes(archive.read("collection.anki2"))
+    connection = sqlite3.connect(tmp_path / "collection.anki2")
+    try:
+        rows = connection.execute("SELECT mid, tags FROM notes WHERE tags LIKE '%ankigen::removed%'").fetchall()
+    finally:
+        connection.close()
+    assert rows == [(cloze_notetype("de").id, rows[0][1])]
