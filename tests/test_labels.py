@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import string
+from pathlib import Path
 
 import pytest
 
@@ -140,3 +141,23 @@ def test_a_change_to_a_translated_notetype_comes_with_a_new_revision_time() -> N
         "the translated notetypes changed: set NOTETYPES_REVISED to the current Unix time and "
         f"TRANSLATED_FINGERPRINT = {translated_fingerprint()!r} in ankigen/notetypes.py")
     assert NOTETYPES_REVISED > 1_700_000_000
+
+
+def test_an_english_tag_builds_the_very_bytes_of_a_deck_without_lang(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ankigen.cli import cli
+
+    text = (Path(__file__).resolve().parent / "fixtures" / "languages" / "deep-learning-de.yaml").read_text("utf-8")
+    outputs = []
+    for name, lang in (("plain", ""), ("tagged", "lang: en-GB\n")):
+        source = tmp_path / name / "deck.yaml"
+        source.parent.mkdir()
+        source.write_text(text.replace("lang: de\n", lang), "utf-8")
+        out = tmp_path / name / "decks"
+        result = CliRunner().invoke(cli, ["build", "-o", str(out), str(source)],
+                                    env={"SOURCE_DATE_EPOCH": "1700000000"})
+        assert result.exit_code == 0, result.output
+        outputs.append([(out / f"deep-learning-de.{kind}").read_bytes() for kind in ("apkg", "html")])
+    assert outputs[0] == outputs[1]
+    assert b'lang="en">' in outputs[0][1] and b"Myth or fact?" in outputs[0][0]

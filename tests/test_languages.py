@@ -269,3 +269,24 @@ def test_a_removed_note_is_shipped_once_more_with_its_languages_notetype(tmp_pat
     finally:
         connection.close()
     assert rows == [(cloze_notetype("de").id, rows[0][1])]
+
+
+def test_changing_a_studied_decks_language_is_a_conflict_anki_leaves_alone(tmp_path: Path) -> None:
+    """What the README says of changing 'lang': an import cannot move notes to another notetype."""
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    text = (SOURCES / "deep-learning-de.yaml").read_text("utf-8")
+    (cards / "deck.yaml").write_text(text, "utf-8")
+    out = tmp_path / "decks"
+    assert CliRunner().invoke(cli, ["build", "-o", str(out), str(cards)]).exit_code == 0
+    col = open_collection(tmp_path)
+    try:
+        first = import_apkg(col, out / "deep-learning-de.apkg")
+        (cards / "deck.yaml").write_text(text.replace("lang: de", "lang: nl"), "utf-8")
+        assert CliRunner().invoke(cli, ["build", "-o", str(out), str(cards)]).exit_code == 0
+        second = import_apkg(col, out / "deep-learning-de.apkg")
+        used = used_notetype_names(col)
+    finally:
+        col.close()
+    assert second.conflicting == first.new == 9 and second.new == second.updated == 0
+    assert used == ["ankigen: Cloze (de)", "ankigen: Myth or Fact (de)", "ankigen: Which Is NOT True (de)"]
