@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, cast
 from ankigen import ids
 from ankigen.lockfile import NoteState
 from ankigen.model import Location
-from ankigen.notetypes import NOTETYPES_REVISED, Notetype, notetype_for
+from ankigen.notetypes import NOTETYPES_REVISED, Notetype, language_of
 
 if TYPE_CHECKING:
     import genanki
@@ -72,7 +72,7 @@ def read_tombstones(path: Path, removed: Mapping[str, NoteState], tag: str) -> l
             collection.write_bytes(archive.read("collection.anki2"))
             connection = sqlite3.connect(collection)
             try:
-                rows = connection.execute("SELECT id, guid, flds, tags FROM notes").fetchall()
+                rows = connection.execute("SELECT id, guid, mid, flds, tags FROM notes").fetchall()
                 ords = connection.execute("SELECT nid, ord FROM cards ORDER BY nid, ord").fetchall()
             finally:
                 connection.close()
@@ -82,14 +82,15 @@ def read_tombstones(path: Path, removed: Mapping[str, NoteState], tag: str) -> l
     for note_id, ord_ in ords:
         numbers.setdefault(note_id, []).append(ord_ + 1)
     tombstones = []
-    for note_id, guid, fields, tags in rows:
+    for note_id, guid, notetype_id, fields, tags in rows:
         state = removed.get(guid)
         if state is None:
             continue
         kind = cast("NoteKind", state.kind)
         tombstones.append(Note(guid=guid, kind=kind, key=state.key, myth_key="", fields=tuple(fields.split("\x1f")),
                                tags=tuple(dict.fromkeys([*tags.split(), tag])),
-                               card_numbers=tuple(numbers.get(note_id, [1])), location=Location(str(path))))
+                               card_numbers=tuple(numbers.get(note_id, [1])), location=Location(str(path)),
+                               lang=language_of(notetype_id)))
     return sorted(tombstones, key=lambda note: note.guid)
 
 
@@ -126,14 +127,14 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
     anki_deck = genanki.Deck(deck.deck_id, deck.name, description=deck.description_html)
     everything = [(note, False) for note in deck.notes] + [(note, True) for note in tombstones]
     # genanki records the notetypes that notes use, in the order notes first use them
-    used = {notetype_for(note.kind).id: notetype_for(note.kind) for note, _ in everything}
+    used = {note.notetype.id: note.notetype for note, _ in everything}
     for notetype in used.values():
         anki_deck.add_model(_genanki_model(notetype))
     notes: list[tuple[object, ...]] = []
     cards: list[tuple[object, ...]] = []
     for note, suspended in everything:
         note_id, mod = ids.note_id(note.guid), note_mod[note.guid]
-        notes.append(_note_row(note, note_id, notetype_for(note.kind).id, mod))
+        notes.append(_note_row(note, note_id, note.notetype.id, mod))
         queue = -1 if suspended else 0
         ords = [number - 1 for number in note.card_numbers] if note.is_cloze else [0]
         cards += [_card_row(note_id + offset, note_id, deck.deck_id, ord_, mod, queue)

@@ -26,6 +26,7 @@ from typing import Literal
 from ankigen import ids
 from ankigen.cloze import ClozeSyntaxError, Deletion
 from ankigen.errors import Diagnostic, error, warning
+from ankigen.labels import DEFAULT, ENGLISH, Labels, labels
 from ankigen.mathml import unconvertible_formulas
 from ankigen.media import ImageFolder
 from ankigen.model import Citation, DeckSource, Item, Location, Myth, Text
@@ -35,13 +36,11 @@ from ankigen.sanitize import ImageSrc, removals
 from ankigen.tex import unsafe_command
 
 NoteKind = Literal["myth", "true", "choice", "technique", "limitation"]
-_KIND_LABELS = {"technique": "Technique", "limitation": "Limitation"}
 # Tags are shown in Anki's browser and card info: myths and true statements share theirs.
 MYTH_OR_FACT_TAG = "myth-or-fact"
 CHOICE_TAG = "not-true"
 # A "Which of these is NOT true?" card shows the myth among this many true statements (A-D) when the deck has them.
 CHOICE_TRUE_OPTIONS = 3
-LETTERS = "ABCD"
 
 
 
@@ -55,6 +54,7 @@ class Note:
     tags: tuple[str, ...]
     card_numbers: tuple[int, ...]  # 1 for a myth; the cloze numbers for a cloze note
     location: Location
+    lang: str = DEFAULT  # the deck's language: which notetype the note is written with
 
     @property
     def is_cloze(self) -> bool:
@@ -63,12 +63,14 @@ class Note:
     @property
     def notetype(self) -> Notetype:
         """The notetype the note is written with (its fields are in this notetype's order)."""
-        return notetype_for(self.kind)
+        return notetype_for(self.kind, self.lang)
 
     @property
     def content_hash(self) -> str:
-        """Changes exactly when what Anki stores for the note changes."""
-        payload = "\x1f".join((self.kind, *self.fields, " ".join(self.tags)))
+        """Changes exactly when what Anki stores for the note changes (its notetype too: English notes hash as
+        they did before languages, so their hashes in a lock stay valid)."""
+        kind = self.kind if self.lang == DEFAULT else f"{self.kind}@{self.lang}"
+        payload = "\x1f".join((kind, *self.fields, " ".join(self.tags)))
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
@@ -87,6 +89,7 @@ class DeckCards:
     # Every other file the deck was made from (images), relative to the source's folder -> sha256
     # ("" for one that could not be used): what decides, besides the source, whether it is rebuilt.
     reads: Mapping[str, str] = field(default_factory=dict)
+    lang: str = DEFAULT  # the language of its labels (a key of labels.LANGUAGES)
 
     @property
     def card_count(self) -> int:
@@ -95,7 +98,8 @@ class DeckCards:
 
 def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
     """All notes of a deck, and the problems found in what its texts refer to."""
-    citation = render_citation(source.citation)
+    words = labels(source.lang)
+    citation = render_citation(source.citation, words)
     images = ImageFolder(source.base_dir)
     notes: list[Note] = []
     problems: list[Diagnostic] = []
@@ -103,15 +107,15 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
     statements = _RankedStatements(rendered)
     for myth in source.myths:
         texts = rendered[myth.key]
-        notes.append(myth_note(source, myth, texts, citation))
-        notes += true_statement_notes(source, myth, texts, citation)
-        choice = choice_note(source, myth, texts, statements, citation)
+        notes.append(myth_note(source, myth, texts, citation, words))
+        notes += true_statement_notes(source, myth, texts, citation, words)
+        choice = choice_note(source, myth, texts, statements, citation, words)
         if choice is not None:
             notes.append(choice)
         for item in myth.items:
             try:
                 with removals() as removed:
-                    notes.append(cloze_note(source, myth, item, texts.myth, citation, images))
+                    notes.append(cloze_note(source, myth, item, texts.myth, citation, images, words))
             except ClozeSyntaxError as exc:  # a deletion that rendering would lose or break
                 problems.append(error(item.text.at(exc.offset), exc.message, exc.hint))
             except MarkupError as exc:
@@ -123,7 +127,7 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
         description = _checked(render_markdown, source.description, images, problems)
     deck = DeckCards(key=source.key, name=source.name, deck_id=ids.deck_id(source.key),
                      description_html=description, citation_html=citation, notes=tuple(notes),
-                     source_path=source.path, media=images.media, reads=images.reads)
+                     source_path=source.path, media=images.media, reads=images.reads, lang=source.lang)
     return deck, images.problems + problems
 
 
@@ -168,40 +172,44 @@ def _render_myth(source: DeckSource, myth: Myth, images: ImageFolder, problems: 
     return _MythTexts(myth_html, fact_html, tuple(statements))
 
 
-def myth_note(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str) -> Note:
+def myth_note(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str, words: Labels = ENGLISH) -> Note:
     """The myth's "Myth or fact?" note: its verdict, "Myth", is in the answer field, not in the template."""
-    answer = f'<div class="verdict myth">Myth</div><div class="fact">{texts.fact}</div>'
+    answer = f'<div class="verdict myth">{html.escape(words.myth)}</div><div class="fact">{texts.fact}</div>'
     return Note(guid=ids.note_guid(source.key, myth.key), kind="myth", key=myth.key, myth_key=myth.key,
                 fields=(texts.myth, answer, citation), tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)),
-                card_numbers=(1,), location=myth.location)
+                card_numbers=(1,), location=myth.location, lang=source.lang)
 
 
-def true_statement_notes(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str) -> list[Note]:
+def true_statement_notes(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str,
+                         words: Labels = ENGLISH) -> list[Note]:
     """The myth's fact and further true statements as "Myth or fact?" notes answered "Fact"."""
-    answer = (f'<div class="verdict fact">Fact</div>'
-              f'<div class="context">The myth it answers: {texts.myth}</div>')
+    context = html.escape(words.the_myth_it_answers).format(myth=texts.myth)
+    answer = f'<div class="verdict fact">{html.escape(words.fact)}</div><div class="context">{context}</div>'
     keys = [f"{myth.key}:fact", *(f"{myth.key}:true:{extra.key}" for extra in myth.true_statements)]
     locations = [myth.fact.location, *(extra.location for extra in myth.true_statements)]
     return [Note(guid=statement.guid, kind="true", key=key, myth_key=myth.key,
                  fields=(statement.html, answer, citation),
-                 tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)), card_numbers=(1,), location=where)
+                 tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)), card_numbers=(1,), location=where,
+                 lang=source.lang)
             for statement, key, where in zip(texts.statements, keys, locations, strict=True)]
 
 
 def choice_note(source: DeckSource, myth: Myth, texts: _MythTexts, statements: _RankedStatements,
-                citation: str) -> Note | None:
+                citation: str, words: Labels = ENGLISH) -> Note | None:
     """The myth's "Which of these is NOT true?" note; None when no other myth has a true statement to offer."""
     guid = ids.choice_guid(source.key, myth.key)
     the_myth = Statement(ids.note_guid(source.key, myth.key), texts.myth)
     options = choice_options(guid, the_myth, statements.ranked(guid, excluding=myth.key))
     if len(options) < 2:
         return None
-    letter = LETTERS[options.index(the_myth)]
-    items = "".join(f'<li><span class="letter">{LETTERS[index]}</span> <span class="choice">{option.html}</span></li>'
+    letters = words.letters
+    letter = letters[options.index(the_myth)]
+    items = "".join(f'<li><span class="letter">{letters[index]}</span> <span class="choice">{option.html}</span></li>'
                     for index, option in enumerate(options))
     return Note(guid=guid, kind="choice", key=f"{myth.key}:not-true", myth_key=myth.key,
                 fields=(f'<ol class="choices">{items}</ol>', letter, texts.myth, texts.fact, citation),
-                tags=anki_tags(source.tags, myth.tags, (CHOICE_TAG,)), card_numbers=(1,), location=myth.location)
+                tags=anki_tags(source.tags, myth.tags, (CHOICE_TAG,)), card_numbers=(1,), location=myth.location,
+                lang=source.lang)
 
 
 def choice_options(guid: str, myth: Statement, true_statements: Iterable[Statement]) -> tuple[Statement, ...]:
@@ -346,19 +354,21 @@ def _untypeset_math(field_html: str, *texts: Text) -> list[Diagnostic]:
 
 
 def cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citation: str,
-               images: ImageFolder) -> Note:
+               images: ImageFolder, words: Labels = ENGLISH) -> Note:
     """A technique or limitation as a cloze note: its name is deletion c1, its text's deletions c2 on."""
     cloze = item.cloze
     name = Deletion(1, item.name.source, "", 0)
     numbers = sorted({1, *(deletion.number for deletion in cloze.deletions)})
     text = render_cloze(cloze, name, images.image_src(item.text, item.name))
+    kind = html.escape(words.technique if item.kind == "technique" else words.limitation)
     return Note(
         guid=ids.note_guid(source.key, myth.key, item.key), kind=item.kind, key=f"{myth.key}/{item.key}",
-        myth_key=myth.key, fields=(text, _KIND_LABELS[item.kind], myth_html, citation),
-        tags=anki_tags(source.tags, myth.tags, (item.kind,)), card_numbers=tuple(numbers), location=item.location)
+        myth_key=myth.key, fields=(text, kind, myth_html, citation),
+        tags=anki_tags(source.tags, myth.tags, (item.kind,)), card_numbers=tuple(numbers), location=item.location,
+        lang=source.lang)
 
 
-def render_citation(citation: Citation | None) -> str:
+def render_citation(citation: Citation | None, words: Labels = ENGLISH) -> str:
     """The source line on every card's back: title (linked when it has a URL), author, date."""
     if citation is None:
         return ""
@@ -366,7 +376,7 @@ def render_citation(citation: Citation | None) -> str:
     if citation.url.startswith(("https://", "http://")):
         title = f'<a href="{html.escape(citation.url, quote=True)}">{title}</a>'
     parts = [title] + [html.escape(part) for part in (citation.author, citation.date) if part]
-    return "Source: " + ", ".join(parts)
+    return html.escape(words.source).format(citation=words.list_separator.join(parts))
 
 
 @lru_cache(maxsize=4096)  # the same few groups come again for every note of a myth

@@ -132,3 +132,15 @@ CARD_IDS_PER_NOTE = 64
 def note_id(guid: str) -> int:
     """A note id derived from its GUID, so rebuilds write the same ids (and bytes)."""
     return (1 << 40) + (_hash_int("ankigen-note", guid) % (1 << 44)) * CARD_IDS_PER_NOTE
+
+
+def notetype_id(english_id: int, lang: str) -> int:
+    """The id of an English notetype's counterpart in another language (a key of labels.LANGUAGES).
+
+    English keeps the fixed ids above; every other language's ids come from the
+    English id and the language tag, so they are fixed forever too (tests/test_labels.py
+    pins them), and lie far above every English id and below JavaScript's safe integers.
+    """
+    if lang == "en":
+        return english_id
+    return (1 << 51) + _hash_int("ankigen-notetype", str(english_id), lang) % (1 << 51)

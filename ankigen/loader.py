@@ -18,7 +18,7 @@ from typing import NamedTuple, TypeVar
 
 import yaml
 
-from ankigen import ids
+from ankigen import ids, labels
 from ankigen.cloze import ClozeSyntaxError, ClozeText, parse_cloze
 from ankigen.errors import Diagnostic, error
 from ankigen.model import Citation, DeckSource, Item, ItemKind, Location, Myth, Text, TrueStatement
@@ -69,7 +69,7 @@ _BOM = "\ufeff"
 
 # The format's keys, each table with the keys it requires: ankigen/schema/ankigen.schema.json
 # (`ankigen schema`) says the same for editors, and tests/test_schema.py keeps the two in step.
-_DECK_KEYS = ("deck", "id", "description", "source", "tags", "myths")
+_DECK_KEYS = ("deck", "id", "lang", "description", "source", "tags", "myths")
 _DECK_REQUIRED = ("deck", "myths")
 _CITATION_KEYS = ("title", "author", "date", "url")
 _CITATION_REQUIRED = ("title",)
@@ -607,6 +607,7 @@ class _Reader:
             self.error(entries["id"], f"the deck id is {len(key)} characters long; the limit is {MAX_DECK_ID}",
                        "it names the deck's files, such as '<id>.apkg': shorten it")
             key = None
+        lang = self.lang(entries["lang"]) if "lang" in entries else labels.DEFAULT
         description = self.text(entries["description"], "'description'") if "description" in entries else None
         citation = self.citation(entries["source"]) if "source" in entries else None
         tags = self.tags(entries["tags"]) if "tags" in entries else ()
@@ -618,12 +619,32 @@ class _Reader:
             elif entries["myths"].tag == _YAML + "null":
                 self.diagnostics.pop()  # replace "must be a list, not nothing" with the clearer message
                 self.error(entries["myths"], "'myths' is empty", "add at least one myth with 'myth:' and 'fact:'")
-        if name is None or key is None:
+        if name is None or key is None or lang is None:
             return None
-        return DeckSource(key=key, name=name, description=description, citation=citation, tags=tags,
+        return DeckSource(key=key, name=name, lang=lang, description=description, citation=citation, tags=tags,
                           myths=tuple(myths), path=self.path, location=self.location(root), base_dir=base_dir,
                           key_location=self.location(entries["id"]) if "id" in entries else None,
                           key_is_explicit="id" in entries)
+
+    def lang(self, node: yaml.Node) -> str | None:
+        """The deck's language: a BCP 47 tag ankigen has labels for, as the key of labels.LANGUAGES it resolves to."""
+        hint = ("write a BCP 47 language tag such as 'de', 'pt-BR' or 'zh-Hans'; ankigen has labels in "
+                f"{labels.supported()}")
+        value = self.scalar(node, "'lang'", hint)
+        if value is None:
+            return None
+        if not labels.is_tag(value):
+            dashed = value.replace("_", "-")
+            if labels.is_tag(dashed):  # a locale name such as de_DE
+                hint = f"write '{dashed}': a language tag joins its parts with '-'"
+            self.error(node, f"'lang' '{value}' is not a language tag", hint)
+            return None
+        resolved = labels.resolve(value)
+        if resolved is None:
+            self.error(node, f"ankigen has no card labels in the language of '{value}' yet",
+                       f"it has labels in {labels.supported()}, and a tag with a region, such as 'de-AT', gets its "
+                       "language's; leave 'lang' out for English")
+        return resolved
 
     def citation(self, node: yaml.Node) -> Citation | None:
         entries = self.mapping(node, "'source'", _CITATION_KEYS, _CITATION_REQUIRED)

@@ -146,3 +146,4 @@ class DeckSource:
     base_dir: str = ""
     key_location: Location | None = field(default=None, compare=False)  # its 'id:' value; None: from the file name
     key_is_explicit: bool = True
+    lang: str = "en"  # the language of its labels and cards: a key of labels.LANGUAGES ('lang:' resolved)

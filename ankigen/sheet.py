@@ -37,6 +37,7 @@ from string import Template
 from typing import NamedTuple
 
 from ankigen.cards import DeckCards, Note
+from ankigen.labels import ENGLISH, Labels, labels
 from ankigen.mathml import deletions_in_math, typeset_math
 from ankigen.media import image_size
 
@@ -46,7 +47,6 @@ CARDS_PER_ROW = 2
 ROWS_PER_PAGE = 4
 CARDS_PER_PAGE = CARDS_PER_ROW * ROWS_PER_PAGE
 
-_ITEM_HEADINGS = {"technique": "Techniques", "limitation": "Limitations"}
 # Anki's cloze markup as cards.py writes it: the answer is HTML in which '::' and
 # '}}' are escaped, so the first '::' starts the hint and the first '}}' ends it.
 _ANKI_CLOZE_START = re.compile(r"\{\{c(\d+)::")
@@ -104,17 +104,35 @@ def render_sheet(deck: DeckCards, *, answers: str = "key", layout: str = "sheet"
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     myths = group_myths(deck.notes)
+    words = labels(deck.lang)
     if layout == "cards":
-        body = _cards_body(deck, myths)
+        body = _cards_body(deck, myths, words)
         css = _template("sheet.css") + _template("sheet-cards.css")
     else:
-        body = _sheet_body(deck, myths, answers)
+        body = _sheet_body(deck, myths, answers, words)
         css = _template("sheet.css")
-    body, image_css = _self_contained(body, deck)
+    if words is not ENGLISH:  # English's are in sheet.css
+        css += _page_numbers(words.page_of)
+    if words.direction == "rtl":
+        css += _template("sheet-rtl.css")
+    body, image_css = _self_contained(body, deck, words)
     title = readable_name(deck.name)
     return Template(_template("sheet.html")).substitute(
+        lang=deck.lang, dir=' dir="rtl"' if words.direction == "rtl" else "",
         title=html.escape(title), css=(css.strip() + "\n" + image_css).strip(),
         running_title=css_string(title), layout=layout, body=body)
+
+
+def _page_numbers(page_of: str) -> str:
+    """The CSS rule that prints "Page 1 of 3" in a printed sheet's corner, in the words of ``page_of``."""
+    parts = [f"counter({part[1:-1]})" if part in ("{page}", "{pages}") else css_string(part)
+             for part in re.split(r"(\{pages?\})", page_of) if part]
+    return f"\n@page {{ @bottom-right {{ content: {' '.join(parts)}; }} }}\n"
+
+
+def _text(label: str) -> str:
+    """A label as HTML text."""
+    return html.escape(label, quote=False)
 
 
 @cache
@@ -194,63 +212,62 @@ def true_or_false(myths: Sequence[MythGroup]) -> list[Note]:
 # -- the sheet ----------------------------------------------------------------------------------------------------
 
 
-def _sheet_body(deck: DeckCards, myths: list[MythGroup], answers: str) -> str:
+def _sheet_body(deck: DeckCards, myths: list[MythGroup], answers: str, words: Labels = ENGLISH) -> str:
     quiz = true_or_false(myths)
     choices = [group.choice for group in myths if group.choice is not None]
-    counts = ", ".join([_count(len(myths), "myth"), _count(sum(len(group.items) for group in myths), "sentence")] +
-                       [_count(len(quiz), "true-or-false statement")] * bool(quiz) +
-                       [_count(len(choices), "multiple-choice question")] * bool(choices))
+    counts = words.list_separator.join(
+        [words.count(len(myths), words.myths), words.count(sum(len(group.items) for group in myths), words.sentences)]
+        + [words.count(len(quiz), words.statements)] * bool(quiz)
+        + [words.count(len(choices), words.questions)] * bool(choices))
     if answers == "key":
-        how = f"{counts} to answer. The answer key is at the end."
+        how = words.to_answer.format(counts=counts)
         show: Callable[[Gap], str] = _blank
     else:
-        how = f"{counts}, answers filled in for revision."
+        how = words.filled_in.format(counts=counts)
         show = _filled
     parts = [f'<main class="answers-{answers}">', _deck_header(deck, how)]
     parsed = {note.guid: parse_anki_cloze(note.fields[0]) for group in myths for note in group.items}
     number = 1
     for index, group in enumerate(myths, start=1):
-        parts.append(_myth_section(group, index, number, show, deck.citation_html, parsed))
+        parts.append(_myth_section(group, index, number, show, deck.citation_html, parsed, words))
         number += len(group.items)
     inline = answers == "inline"
     if quiz:
-        parts.append(_true_or_false_section(quiz, inline))
+        parts.append(_true_or_false_section(quiz, inline, words))
     if choices:
-        parts.append(_choice_section(choices, inline))
+        parts.append(_choice_section(choices, inline, words))
     if answers == "key":
-        parts.append(_answer_key(myths, parsed, quiz, choices))
+        parts.append(_answer_key(myths, parsed, quiz, choices, words))
     parts.append("</main>")
     return "\n".join(parts)
 
 
-def _verdict(note: Note) -> str:
-    return "False: a myth" if note.kind == "myth" else "True"
+def _verdict(note: Note, words: Labels) -> str:
+    return _text(words.verdict_myth if note.kind == "myth" else words.verdict_true)
 
 
-def _true_or_false_section(quiz: list[Note], inline: bool) -> str:
-    lines = ['<section class="quiz true-or-false">', "<h2>True or false?</h2>",
-             '<p class="how">Mark each statement T if it is true, F if it is a myth.</p>', '<ol class="quiz-items">']
+def _true_or_false_section(quiz: list[Note], inline: bool, words: Labels) -> str:
+    lines = ['<section class="quiz true-or-false">', f"<h2>{_text(words.true_or_false)}</h2>",
+             f'<p class="how">{_text(words.mark_each)}</p>', '<ol class="quiz-items">']
     for note in quiz:
-        mark = f'<mark class="filled">{_verdict(note)}</mark>' if inline else '<span class="tick">T / F</span>'
+        mark = f'<mark class="filled">{_verdict(note, words)}</mark>' if inline else \
+            f'<span class="tick">{_text(words.tick)}</span>'
         lines.append(f'<li><span class="statement">{note.fields[0]}</span> {mark}</li>')
     lines += ["</ol>", "</section>"]
     return "\n".join(lines)
 
 
-def _choice_section(choices: list[Note], inline: bool) -> str:
-    lines = ['<section class="quiz not-true">', "<h2>Which of these is NOT true?</h2>",
-             '<p class="how">In each question, one statement is a myth: circle its letter.</p>',
+def _choice_section(choices: list[Note], inline: bool, words: Labels) -> str:
+    lines = ['<section class="quiz not-true">', f"<h2>{_text(words.which_not_true)}</h2>",
+             f'<p class="how">{_text(words.circle_letter)}</p>',
              '<ol class="quiz-items">']
     for note in choices:
         options, letter = note.fields[0], note.fields[1]
-        answer = f' <p class="inline-answer">Not true: <mark class="filled">{letter}</mark></p>' if inline else ""
+        not_true = _text(words.not_true).format(letter=f'<mark class="filled">{letter}</mark>')
+        answer = f' <p class="inline-answer">{not_true}</p>' if inline else ""
         lines.append(f"<li>{options}{answer}</li>")
     lines += ["</ol>", "</section>"]
     return "\n".join(lines)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _deck_header(deck: DeckCards, how: str) -> str:
@@ -267,20 +284,22 @@ _Parsed = tuple[tuple[str, ...], tuple[Gap, ...]]  # a cloze field's pieces and 
 
 
 def _myth_section(group: MythGroup, index: int, first_number: int, show: Callable[[Gap], str],
-                  deck_citation: str, parsed: dict[str, _Parsed]) -> str:
+                  deck_citation: str, parsed: dict[str, _Parsed], words: Labels = ENGLISH) -> str:
+    badge = _text(words.myth_number.format(number=index))
     lines = [f'<section class="myth" id="myth-{html.escape(group.key, quote=True)}">',
-             f'<h2><span class="badge">Myth {index}</span> <span class="statement">{group.statement}</span></h2>']
+             f'<h2><span class="badge">{badge}</span> <span class="statement">{group.statement}</span></h2>']
     if group.myth is not None:
         _, answer, source = group.myth.fields
-        lines.append(f'<div class="fact"><span class="badge">Fact</span> {_fact_of(answer)}</div>')
+        lines.append(f'<div class="fact"><span class="badge">{_text(words.fact)}</span> {_fact_of(answer)}</div>')
         if len(group.true_statements) > 1:  # the first is the fact itself
-            lines += ["<h3>Also true</h3>", '<ul class="also-true">',
+            lines += [f"<h3>{_text(words.also_true)}</h3>", '<ul class="also-true">',
                       *(f"<li>{note.fields[0]}</li>" for note in group.true_statements[1:]), "</ul>"]
         if source and source != deck_citation:
             lines.append(f'<p class="source">{source}</p>')
     number = first_number
     for kind, notes in _runs_of_kind(group.items):
-        lines += [f"<h3>{_ITEM_HEADINGS.get(kind, kind.title())}</h3>", f'<ol class="items" start="{number}">']
+        heading = words.techniques if kind == "technique" else words.limitations
+        lines += [f"<h3>{_text(heading)}</h3>", f'<ol class="items" start="{number}">']
         lines += [f"<li>{_fill_gaps(parsed[note.guid], show)}</li>" for note in notes]
         lines.append("</ol>")
         number += len(notes)
@@ -309,19 +328,22 @@ def _fact_of(answer: str) -> str:
     return answer[start + len(_FACT_DIV):-len("</div>")] if start >= 0 and answer.endswith("</div>") else answer
 
 
-def _answer_key(myths: list[MythGroup], parsed: dict[str, _Parsed], quiz: list[Note], choices: list[Note]) -> str:
-    lines = ['<section class="key">', "<h2>Answer key</h2>"]
+def _answer_key(myths: list[MythGroup], parsed: dict[str, _Parsed], quiz: list[Note], choices: list[Note],
+                words: Labels = ENGLISH) -> str:
+    lines = ['<section class="key">', f"<h2>{_text(words.answer_key)}</h2>"]
     if quiz:
-        lines += ['<div class="key-quiz">', "<h3>True or false?</h3>", "<ol>",
-                  *(f'<li><span class="answer">{_verdict(note)}</span></li>' for note in quiz), "</ol>", "</div>"]
+        lines += ['<div class="key-quiz">', f"<h3>{_text(words.true_or_false)}</h3>", "<ol>",
+                  *(f'<li><span class="answer">{_verdict(note, words)}</span></li>' for note in quiz), "</ol>",
+                  "</div>"]
     if choices:
-        lines += ['<div class="key-quiz">', "<h3>Which of these is NOT true?</h3>", "<ol>",
+        lines += ['<div class="key-quiz">', f"<h3>{_text(words.which_not_true)}</h3>", "<ol>",
                   *(f'<li><span class="answer">{note.fields[1]}</span></li>' for note in choices), "</ol>", "</div>"]
     number = 1
     for index, group in enumerate(myths, start=1):
         if not group.items:
             continue
-        lines += ['<div class="key-myth">', f"<h3>Myth {index}</h3>", f'<ol start="{number}">']
+        lines += ['<div class="key-myth">', f"<h3>{_text(words.myth_number.format(number=index))}</h3>",
+                  f'<ol start="{number}">']
         for note in group.items:
             answers = [f'<span class="answer">{answer}</span>' for answer in _answers(note, parsed[note.guid][1])]
             lines.append(f"<li>{_KEY_SEPARATOR.join(answers)}</li>")
@@ -377,25 +399,26 @@ class Flashcard:
     back_fit: str
 
 
-def flashcards(myths: list[MythGroup]) -> list[Flashcard]:
+def flashcards(myths: list[MythGroup], words: Labels = ENGLISH) -> list[Flashcard]:
     """One flashcard per Anki card: the "Myth or fact?" cards in the quiz's order, the "Which of these is NOT
     true?" cards, then one per cloze number of each cloze note."""
     cards: list[Flashcard] = []
     for note in true_or_false(myths):
         statement, answer, _ = note.fields  # the answer: the verdict, then the fact or the myth it answers
         cards.append(Flashcard(
-            len(cards) + 1, "Myth or fact?", f'<div class="statement">{statement}</div>', answer, "myth-card",
+            len(cards) + 1, _text(words.myth_or_fact), f'<div class="statement">{statement}</div>', answer, "myth-card",
             _fit((statement, _STATEMENT_SCALE)), _fit((answer, 1.0))))
     for group in myths:
         if group.choice is not None:
             options, letter, myth, fact, _ = group.choice.fields
-            back = f'<div class="verdict">Not true: {letter}</div><div class="statement">{myth}</div>{fact}'
-            cards.append(Flashcard(len(cards) + 1, "Which is NOT true?", options, back, "choice-card",
+            verdict = _text(words.not_true).format(letter=letter)
+            back = f'<div class="verdict">{verdict}</div><div class="statement">{myth}</div>{fact}'
+            cards.append(Flashcard(len(cards) + 1, _text(words.which_not_true_short), options, back, "choice-card",
                                    _fit((options, 1.0)), _fit((myth, _STATEMENT_SCALE), (fact, 1.0))))
     for group in myths:
         for note in group.items:
             text, kind, myth, _ = note.fields
-            context = f'<div class="context">Myth: {myth}</div>' if myth else ""
+            context = f'<div class="context">{_text(words.myth_context).format(myth=myth)}</div>' if myth else ""
             parsed = parse_anki_cloze(text)
             own_answers = _answers(note, parsed[1])
             for number in note.card_numbers:
@@ -417,39 +440,42 @@ def _fit(*blocks: tuple[str, float]) -> str:
     return next((fit for limit, fit in _CARD_FITS if room <= limit), _CARD_FIT_SMALLEST)
 
 
-def _cards_body(deck: DeckCards, myths: list[MythGroup]) -> str:
-    cards = flashcards(myths)
+def _cards_body(deck: DeckCards, myths: list[MythGroup], words: Labels = ENGLISH) -> str:
+    cards = flashcards(myths, words)
     sheets = (len(cards) + CARDS_PER_PAGE - 1) // CARDS_PER_PAGE
     name = html.escape(readable_name(deck.name))
-    parts = ["<main>", '<div class="howto">', f"<h1>{name}: flashcards</h1>",
-             f"<p>{_count(len(cards), 'card')} on {_count(sheets, 'sheet')}. Print double-sided at actual size (100%), "
-             "flipping on the long edge: each back lands behind its front. Cut along the crop marks.</p>", "</div>"]
+    howto = _text(words.flashcards_howto.format(cards=words.count(len(cards), words.cards),
+                                                sheets=words.count(sheets, words.sheets)))
+    parts = ["<main>", '<div class="howto">', f"<h1>{_text(words.flashcards).format(name=name)}</h1>",
+             f"<p>{howto}</p>", "</div>"]
     for sheet in range(sheets):
         chunk = cards[sheet * CARDS_PER_PAGE:(sheet + 1) * CARDS_PER_PAGE]
-        where = f"sheet {sheet + 1} of {sheets}, cards {chunk[0].number}–{chunk[-1].number}"
-        parts.append(_card_page(chunk, "fronts", f"<strong>Fronts</strong><span>{name}, {where}</span>"))
-        parts.append(_card_page(chunk, "backs", "<strong>Backs</strong><span>print on the back of the fronts, "
-                                                "long-edge flip</span>"))
+        where = _text(words.sheet_of.format(sheet=sheet + 1, sheets=sheets, first=chunk[0].number,
+                                            last=chunk[-1].number))
+        parts.append(_card_page(chunk, "fronts", f"<strong>{_text(words.fronts)}</strong><span>{name}, {where}</span>",
+                                words))
+        parts.append(_card_page(chunk, "backs", f"<strong>{_text(words.backs)}</strong>"
+                                                f"<span>{_text(words.backs_howto)}</span>", words))
     parts.append("</main>")
     return "\n".join(parts)
 
 
-def _card_page(chunk: list[Flashcard], side: str, head: str) -> str:
+def _card_page(chunk: list[Flashcard], side: str, head: str, words: Labels = ENGLISH) -> str:
     slots: list[Flashcard | None] = [*chunk, *[None] * (CARDS_PER_PAGE - len(chunk))]
     if side == "backs":
         # Long-edge duplex turns the sheet over left to right: each row's columns swap.
         slots = [slot for row in range(ROWS_PER_PAGE)
                  for slot in reversed(slots[row * CARDS_PER_ROW:(row + 1) * CARDS_PER_ROW])]
-    cells = [_card(card, side) if card else '<div class="card empty"></div>' for card in slots]
+    cells = [_card(card, side, words) if card else '<div class="card empty"></div>' for card in slots]
     return "\n".join([f'<div class="page {side}">', f'<div class="page-head">{head}</div>', '<div class="grid">',
                       *cells, _crop_marks(), "</div>", "</div>"])
 
 
-def _card(card: Flashcard, side: str) -> str:
+def _card(card: Flashcard, side: str, words: Labels = ENGLISH) -> str:
     if side == "fronts":
         kind, body, face, fit = card.kind, card.front, "front", card.front_fit
     else:
-        kind, body, face, fit = "Answer", card.back, "back", card.back_fit
+        kind, body, face, fit = _text(words.answer), card.back, "back", card.back_fit
     classes = " ".join(filter(None, ("card", face, card.css_class, fit)))
     return (f'<div class="{classes}">'
             f'<div class="card-head"><span class="card-kind">{kind}</span><span class="card-no">#{card.number}</span>'
@@ -466,7 +492,7 @@ def _crop_marks() -> str:
 # -- making it self-contained -------------------------------------------------------------------------------------
 
 
-def _self_contained(body: str, deck: DeckCards) -> tuple[str, str]:
+def _self_contained(body: str, deck: DeckCards, words: Labels = ENGLISH) -> tuple[str, str]:
     """The body with images embedded, links turned into text and TeX typeset as MathML (mathml.py), so the
     file loads and leads nowhere else, and the CSS that carries the images (and draws the math's blanks).
 
@@ -484,7 +510,7 @@ def _self_contained(body: str, deck: DeckCards) -> tuple[str, str]:
         alt = re.search(_ATTRIBUTE.format("alt"), tag)
         if data is None:
             # An image the deck doesn't carry is never loaded from disk: its description is printed instead.
-            return f'<span class="missing-image">[{alt.group(1) if alt else "image"}]</span>'
+            return f'<span class="missing-image">[{alt.group(1) if alt else _text(words.image)}]</span>'
         size = image_size(data)
         if name not in classes:
             classes[name] = f"media-{len(classes) + 1}"

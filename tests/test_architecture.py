@@ -11,7 +11,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "ankigen"
 # Who may import whom (ankigen modules only). A module not listed may import only the foundation.
-FOUNDATION = {"model", "errors", "ids", "atomic"}
+FOUNDATION = {"model", "errors", "ids", "atomic", "labels"}
 ALLOWED = {
     "cli": {"pipeline", "errors", "lockfile", "watch", "fix_ids", "sync", "sync.command", "sync.plan", "sync.diff",
             "sync.profiles", "sync.anki_backend"},

@@ -196,7 +196,7 @@ def test_a_new_release_with_new_css_updates_the_notetype_without_copying_it(
     monkeypatch.setattr(ankigen.apkg, "NOTETYPES_REVISED", NOTETYPES_REVISED + 86_400)
     for make in (myth_notetype, cloze_notetype, choice_notetype):
         restyle = dataclasses.replace(make(), css=restyled)
-        monkeypatch.setattr(ankigen.notetypes, make.__name__, lambda restyle=restyle: restyle)
+        monkeypatch.setattr(ankigen.notetypes, make.__name__, lambda lang="en", restyle=restyle: restyle)
     next_release = tmp_path / "next"
     _build(source, next_release, "--format", "apkg", epoch=1_700_000_000)
     import_apkg(collection, next_release / "regen.apkg")

@@ -35,7 +35,7 @@ KEY_OR_TYPE = re.compile(
     r"unknown key|is missing the required key|must be a mapping|must be text|must be a list|is empty|"
     r"is not a valid id|'was' '.*' is not an id|a key in .* must be plain text|merge keys|"
     r"a value that starts with '\{\{'|the file is empty|"
-    r"nested too deeply|characters long; the limit is")
+    r"nested too deeply|characters long; the limit is|is not a language tag")
 
 # YAML 1.2 core schema, as yaml-language-server resolves plain scalars
 _NULL = re.compile(r"(?:null|Null|NULL|~|)\Z")

@@ -352,6 +352,30 @@ def test_our_notetypes_are_updated_in_place_never_copied(project: Path) -> None:
         col.close()
 
 
+def test_a_deck_in_another_language_syncs_with_that_languages_notetypes(project: Path) -> None:
+    from ankigen.notetypes import all_notetypes
+
+    hebrew = Path(__file__).parent / "fixtures" / "languages" / "deep-learning-he.yaml"
+    (project / "cards" / hebrew.name).write_bytes(hebrew.read_bytes())
+    path = collection(project)
+    result = sync(project)
+    assert result.exit_code == 0, result.output
+    ours = all_notetypes("he")
+    col = _open(path)
+    try:
+        held = {int(entry.id): entry.name for entry in col.models.all_names_and_ids()}
+        assert [held.get(notetype.id) for notetype in ours] == [notetype.name for notetype in ours]
+        model = col.models.get(ours[0].id)  # type: ignore[arg-type]
+        assert model is not None and model["tmpls"][0]["qfmt"] == ours[0].front
+        model["tmpls"][0]["qfmt"] += "<!-- old -->"  # as an older ankigen would have left it
+        col.models.update_dict(model)
+    finally:
+        col.close()
+    again = sync(project)
+    assert again.exit_code == 0 and "notetypes updated 1" in again.output, again.output
+    assert not [name for name in notetype_names(path) if "+" in name]
+
+
 def test_a_renamed_field_in_our_notetype_stops_the_sync_before_writing(project: Path) -> None:
     path = collection(project)
     assert sync(project).exit_code == 0

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
-from ankigen.notetypes import Notetype, all_notetypes
+from ankigen.notetypes import Notetype, every_notetype
 from ankigen.retired import REMOVED_TAG as REMOVED_TAG  # retired notes get the tag removed notes in an .apkg get
 
 if TYPE_CHECKING:
@@ -164,14 +164,14 @@ def where(location: Location) -> str:
 
 
 def ankigen_notetype_ids() -> frozenset[int]:
-    return frozenset(notetype.id for notetype in all_notetypes())
+    return frozenset(notetype.id for notetype in every_notetype())
 
 
 def notetype_problems(held: Mapping[int, HeldNotetype]) -> tuple[list[str], list[Notetype]]:
     """Our notetypes as the collection has them: what blocks a sync, and which need their look updated."""
     problems: list[str] = []
     updates: list[Notetype] = []
-    for ours in all_notetypes():
+    for ours in every_notetype():
         theirs = held.get(ours.id)
         if theirs is None:
             continue
