@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 
 from ankigen import __version__
 from ankigen.atomic import OutputError, Stager, build_folder, replace_all, stage_bytes
-from ankigen.cloze_numbers import Memory, renumber_deck
 from ankigen.digests import FileDigests
 from ankigen.errors import Diagnostic, error, warning
 from ankigen.identity import (
@@ -42,8 +41,6 @@ from ankigen.identity import (
     note_path,
     vanished_keys,
 )
-from ankigen.loader import MAX_SOURCE_BYTES, load_source, parse_source
-from ankigen.loader import json_schema as json_schema  # for `ankigen schema`: the CLI reaches stages through here
 from ankigen.lockfile import (
     LATEST_TIME,
     LOCK_NAME,
@@ -62,6 +59,7 @@ from ankigen.retired import REMOVED_TAG, retire_decks, retiring_decks
 
 if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing to do needs none of them
     from ankigen.cards import DeckCards, Note
+    from ankigen.cloze_numbers import Memory
 
 SOURCE_SUFFIXES = (".yaml", ".yml")
 DEFAULT_SOURCES = "cards"
@@ -122,6 +120,13 @@ class Outcome:
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "warning"]
+
+
+def json_schema() -> str:
+    """The JSON Schema of the source format (for `ankigen schema`: the CLI reaches stages through here)."""
+    from ankigen.loader import json_schema as schema
+
+    return schema()
 
 
 def display_path(path: Path) -> str:
@@ -282,6 +287,7 @@ def _load_deck(file: _SourceFile, full_lint: bool, number: Callable[[DeckSource]
     """
     from ankigen.cards import derive_deck, image_problems
     from ankigen.lint import identity_warnings, lint_deck
+    from ankigen.loader import load_source, parse_source
 
     texts: list[Text] = []
     if file.raw is None:  # unreadable or too large, as the loader will say
@@ -331,6 +337,7 @@ def note_locations(source_path: str) -> dict[str, Location]:
     from its worker processes for the few it names.
     """
     from ankigen.cards import derive_deck
+    from ankigen.loader import load_source
 
     source, _ = load_source(Path(source_path), source_path)
     if source is None:
@@ -542,6 +549,8 @@ class _SourceFile:
 
 
 def _read_source(path: Path) -> bytes | None:
+    from ankigen.loader import MAX_SOURCE_BYTES
+
     try:
         return path.read_bytes() if path.stat().st_size <= MAX_SOURCE_BYTES else None
     except OSError:
@@ -592,6 +601,8 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     Of the lint rules, a build runs only the identity one: the card-quality
     rules cost as much as rendering and belong to ``ankigen check``.
     """
+    from ankigen.cloze_numbers import renumber_deck
+
     memories: dict[str, tuple[int, Memory]] = {}
     identities = Identities(context.lock.guids | {path: guid for path, (guid, _) in context.carried.items()})
     carried = {guid: state for guid, state in context.carried.values()}
@@ -643,6 +654,8 @@ def built_decks(paths: Sequence[str], out_dir: Path) -> tuple[list[DeckCards], l
     For ``ankigen sync``, which builds first: with the lock just written, this
     derives the very notes that build wrote (a rebuild keeps every number and GUID).
     """
+    from ankigen.cloze_numbers import renumber_deck
+
     files, diagnostics = discover_sources(paths)
     out_root = out_dir.resolve()
     lock = read_lock(out_dir)

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from ankigen import cli as cli_module
-from ankigen import pipeline
+from ankigen import loader
 from ankigen.cli import cli
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1767225600"}
@@ -62,8 +62,8 @@ def test_an_unchanged_deck_is_not_even_parsed(tmp_path: Path, monkeypatch: pytes
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("an unchanged deck was parsed")
 
-    monkeypatch.setattr(pipeline, "parse_source", refuse)
-    monkeypatch.setattr(pipeline, "load_source", refuse)
+    monkeypatch.setattr(loader, "parse_source", refuse)
+    monkeypatch.setattr(loader, "load_source", refuse)
     output = _build(sources, out)
     assert output.count("added 0, changed 0, removed 0") == 3
     assert {path.name: path.stat().st_mtime_ns for path in out.iterdir()} == before

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ankigen import pipeline
+from ankigen import loader
 from ankigen.cli import cli
 from tests.anki_collection import Collection, import_apkg
 from tests.test_media import SOURCE, bundled_name, png
@@ -104,8 +104,8 @@ def test_a_no_op_rebuild_neither_parses_the_source_nor_reads_its_images(project:
         raise AssertionError("an unchanged deck was parsed")
 
     monkeypatch.setattr(Path, "read_bytes", refuse_images)
-    monkeypatch.setattr(pipeline, "parse_source", refuse)
-    monkeypatch.setattr(pipeline, "load_source", refuse)
+    monkeypatch.setattr(loader, "parse_source", refuse)
+    monkeypatch.setattr(loader, "load_source", refuse)
     code, out, _ = outcome("build")
     assert code == 0 and "added 0, changed 0, removed 0, unchanged 3; unchanged" in out[0]
     assert files(project / "decks") == before
@@ -118,13 +118,13 @@ def test_a_lock_from_before_reads_were_kept_is_read_and_its_deck_rebuilt_once(
                             if not line.startswith('   "reads": ')), "utf-8")
     outputs = {name: data for name, data in files(project / "decks").items() if name != "ankigen.lock"}
     parsed = []
-    real_parse = pipeline.parse_source
+    real_parse = loader.parse_source
 
     def counting(*args: object, **kwargs: object) -> object:
         parsed.append(args[1])
         return real_parse(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "parse_source", counting)
+    monkeypatch.setattr(loader, "parse_source", counting)
     assert outcome("build", "--check")[0] == 1  # the lock would gain the reads
     assert outcome("build")[0] == 0 and parsed == ["cards/pictures.yaml"] * 2
     assert '   "reads": {"images/cat.png": ' in lock.read_text("utf-8")
