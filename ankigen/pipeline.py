@@ -133,7 +133,7 @@ def display_path(path: Path) -> str:
     """Paths in messages: relative to the working directory when inside it, with '/'; bytes that are
     not UTF-8 in a name shown as ``\\xff``."""
     try:
-        shown = path.resolve().relative_to(_resolved(os.getcwd())).as_posix()
+        shown = _resolved_path(path).relative_to(_resolved(os.getcwd())).as_posix()
     except ValueError:
         shown = path.as_posix()
     return shown if _is_utf8(shown) else shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -148,7 +148,14 @@ def _is_utf8(name: str) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=8)
+def _resolved_path(path: Path) -> Path:
+    """``path.resolve()``, its folder resolved once for all the files in it (a build names hundreds)."""
+    if path.name in ("", ".", "..") or path.is_symlink():
+        return path.resolve()
+    return _resolved(os.fspath(path.parent)) / path.name
+
+
+@functools.lru_cache(maxsize=64)
 def _resolved(folder: str) -> Path:
     """The working directory, resolved once rather than for each of a build's hundreds of paths."""
     return Path(folder).resolve()
