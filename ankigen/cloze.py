@@ -24,8 +24,9 @@ from ankigen.tex import math_spans
 MAX_DELETIONS = 50
 
 _EXPLICIT = re.compile(r"c(\d+)::(.*)\Z", re.DOTALL)
-# Every piece of cloze markup starts with one of these.
+# Every piece of cloze markup starts with one of these, and is one of those.
 _SPECIAL = re.compile(r"[{}\\]")
+_MARKUP = re.compile(r"\\\{\{|\\\}\}|\{\{|\}\}")
 # Almost Anki's '{{c2::answer}}': a capital C, one colon or three ('{{c3:0}}' would show "c3:0").
 _NEAR_EXPLICIT = re.compile(r"\s*[cC]\s*(\d+)\s*:(?!:)|\s*[cC]\s*(\d+)\s*:::|\s*C(\d+)::|\s+c(\d+)::|c(\d+)\s+::")
 # A hint inside math is shown as TeX text (\\text{...}): these would be TeX commands there.
@@ -111,8 +112,8 @@ def parse_cloze(text: str, first_number: int = 2) -> ClozeText:
                 continue
             raise ClozeSyntaxError(i, "'}}' has no matching '{{'",
                                    "open the answer with '{{', or write '\\}}' for literal braces")
-        else:  # plain text up to the next brace or backslash: one slice, not a character at a time
-            special = _SPECIAL.search(text, i + 1)
+        else:  # plain text up to where markup may start: one slice, not a character at a time
+            special = _MARKUP.search(text, i + 1)
             stop = special.start() if special else len(text)
             literal.append(text[i:stop])
             i = stop
