@@ -3,7 +3,7 @@
 genanki writes the collection's schema, settings, deck and notetypes; the note
 and card rows are genanki's, inserted by us (faster, see _collection_bytes).
 We pin what genanki would otherwise take from the clock or the machine: note
-and card ids (derived from GUIDs), each note's modification time (given by the
+and card ids (derived from GUIDs, in Anki's past: see ids.note_id), each note's modification time (given by the
 caller), the notetypes' time, the SQLite header's library version, and the zip
 entries' dates and attributes.
 """
@@ -132,8 +132,9 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
         anki_deck.add_model(_genanki_model(notetype))
     notes: list[tuple[object, ...]] = []
     cards: list[tuple[object, ...]] = []
+    note_ids = ids.note_ids(note.guid for note, _ in everything)
     for note, suspended in everything:
-        note_id, mod = ids.note_id(note.guid), note_mod[note.guid]
+        note_id, mod = note_ids[note.guid], note_mod[note.guid]
         notes.append(_note_row(note, note_id, note.notetype.id, mod))
         queue = -1 if suspended else 0
         ords = [number - 1 for number in note.card_numbers] if note.is_cloze else [0]
