@@ -50,16 +50,36 @@ def apkg_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: Sequenc
     ``tombstones`` are notes removed from the sources, shipped once more (suspended,
     tagged) so users can find and delete them in Anki.
     """
-    collection = _collection_bytes(deck, note_mod, tombstones)
-    media = media or {}
+    return package_bytes(_collection_bytes(deck, note_mod, tombstones), media or {})
+
+
+def package_bytes(collection: bytes, media: Mapping[str, bytes], comment: bytes = b"") -> bytes:
+    """An .apkg: the collection, then the media files by name, in a zip with pinned dates and attributes."""
     names = sorted(media)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.comment = comment
         _add(archive, "collection.anki2", collection)
         _add(archive, "media", json.dumps({str(i): name for i, name in enumerate(names)}).encode())
         for index, name in enumerate(names):
             _add(archive, str(index), media[name])
     return buffer.getvalue()
+
+
+def read_package(data: bytes) -> tuple[bytes, dict[str, bytes]]:
+    """An .apkg's collection, and its media files by name (as package_bytes writes them)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names: dict[str, str] = json.loads(archive.read("media"))
+        return archive.read("collection.anki2"), {name: archive.read(index) for index, name in names.items()}
+
+
+def pinned_database(connection: sqlite3.Connection) -> bytes:
+    """The bytes of an in-memory SQLite database, with what SQLite would take from the machine pinned."""
+    data = bytearray(connection.serialize())
+    data[_SQLITE_VERSION_OFFSET:_SQLITE_VERSION_OFFSET + 4] = _SQLITE_PINNED_VERSION
+    for offset in _SQLITE_CHANGE_COUNTER_OFFSETS:
+        data[offset:offset + 4] = _SQLITE_PINNED_CHANGE_COUNTER
+    return bytes(data)
 
 
 def read_tombstones(path: Path, removed: Mapping[str, NoteState], tag: str) -> list[Note]:
@@ -152,13 +172,9 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
         cursor.executemany(f"INSERT INTO cards VALUES({','.join('?' * 18)})", cards)
         cursor.executescript(indexes)
         connection.commit()
-        data = bytearray(connection.serialize())
+        return pinned_database(connection)
     finally:
         connection.close()
-    data[_SQLITE_VERSION_OFFSET:_SQLITE_VERSION_OFFSET + 4] = _SQLITE_PINNED_VERSION
-    for offset in _SQLITE_CHANGE_COUNTER_OFFSETS:
-        data[offset:offset + 4] = _SQLITE_PINNED_CHANGE_COUNTER
-    return bytes(data)
 
 
 def _note_row(note: Note, note_id: int, notetype_id: int, mod: int) -> tuple[object, ...]:

@@ -56,12 +56,15 @@ def cli() -> None:
               help="Study sheet answers: an answer key at the end, or filled in (for revision).")
 @click.option("--layout", type=click.Choice(["sheet", "cards"]), default="sheet", show_default=True,
               help="Study sheet layout: a sheet to read, or flashcards to cut out (duplex printing).")
+@click.option("--one-package", "one_package", metavar="NAME.apkg", default="",
+              help="Also write DIR/NAME.apkg holding every deck of DIR: one import in Anki instead of one per deck, "
+                   "with the same notes, reviews kept either way.")
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing; exit 1 and name the decks that are out of date with their sources.")
 @click.option("-v", "--verbose", is_flag=True,
               help="Name every added, changed and removed note, with the line it is written on.")
-def build(paths: tuple[str, ...], output: Path, formats: str, answers: str, layout: str, check_only: bool,
-          verbose: bool) -> None:
+def build(paths: tuple[str, ...], output: Path, formats: str, answers: str, layout: str, one_package: str,
+          check_only: bool, verbose: bool) -> None:
     """Build decks from sources (default: every .yaml under cards/).
 
     Writes DIR/<id>.apkg (import it into Anki) and DIR/<id>.html (print it),
@@ -74,6 +77,7 @@ def build(paths: tuple[str, ...], output: Path, formats: str, answers: str, layo
       ankigen build cards/deep-learning-myths.yaml -o out --format apkg
       ankigen build --check      # in CI: fail when decks/ is stale
       ankigen build -v           # name each added, changed and removed note
+      ankigen build --one-package all-decks.apkg   # decks/all-decks.apkg: every deck, one import
     """
     from ankigen.pipeline import FORMATS, BuildOptions
 
@@ -81,9 +85,22 @@ def build(paths: tuple[str, ...], output: Path, formats: str, answers: str, layo
     unknown = [part for part in chosen if part not in FORMATS]
     if unknown or not chosen:
         raise click.BadParameter(f"choose from {', '.join(FORMATS)}", param_hint="--format")
-    options = BuildOptions(formats=tuple(f for f in FORMATS if f in chosen), answers=answers, layout=layout)
+    options = BuildOptions(formats=tuple(f for f in FORMATS if f in chosen), answers=answers, layout=layout,
+                           one_package=_one_package_name(one_package, chosen))
     _check_output_folder(output)
     _run(lambda: _build(list(paths), output, options, check_only, verbose, _build_command(paths, output, options)))
+
+
+def _one_package_name(name: str, formats: tuple[str, ...]) -> str:
+    """--one-package's file name, written into the output folder beside the decks."""
+    if not name:
+        return ""
+    if "/" in name or "\\" in name or name.startswith(".") or not name.endswith(".apkg") or name == ".apkg":
+        raise click.BadParameter(f"'{name}' is not a file name ending in .apkg (it is written into the output "
+                                 "folder, -o), e.g. all-decks.apkg", param_hint="--one-package")
+    if "apkg" not in formats:
+        raise click.BadParameter("needs the decks' packages: add apkg to --format", param_hint="--one-package")
+    return name
 
 
 def _check_output_folder(output: Path) -> None:
@@ -110,6 +127,8 @@ def _build_command(paths: tuple[str, ...], output: Path, options: BuildOptions) 
         words += ["--answers", options.answers]
     if options.layout != default.layout:
         words += ["--layout", options.layout]
+    if options.one_package:
+        words += ["--one-package", options.one_package]
     return " ".join(shlex.quote(word) for word in words)
 
 
@@ -412,8 +431,16 @@ def _build(paths: list[str], output: Path, options: BuildOptions, check_only: bo
     from ankigen.pipeline import build as build_decks
     from ankigen.pipeline import display_path
 
-    with _Progress() as progress:
-        outcome = build_decks(paths, output, options, dry_run=check_only, progress=progress)
+    try:
+        with _Progress() as progress:
+            outcome = build_decks(paths, output, options, dry_run=check_only, progress=progress)
+    except ValueError as exc:
+        if options.one_package:
+            from ankigen.one_package import NameTaken
+
+            if isinstance(exc, NameTaken):
+                raise click.BadParameter(str(exc), param_hint="--one-package") from exc
+        raise
     if inputs is not None:
         inputs.update(outcome.inputs)
     _print_diagnostics(outcome.diagnostics, strict=False)
@@ -447,6 +474,14 @@ def _build(paths: list[str], output: Path, options: BuildOptions, check_only: bo
                        f"search 'tag:ankigen::removed' and delete them ({', '.join(sorted(changes.removed))})")
     for message in outcome.messages:
         click.echo(message)
+    if options.one_package:
+        shown = display_path(output / options.one_package)
+        if check_only and outcome.one_package:
+            stale = True
+            click.echo(f"{shown}: stale (every deck in one package)")
+        elif not check_only:
+            verb = "wrote" if outcome.one_package else "unchanged"
+            click.echo(f"{verb} {shown}, every deck in one package (import it instead of each deck's package)")
     if check_only and (stale or outcome.lock_written):
         if outcome.lock_written and not stale:
             click.echo(f"{display_path(output)}/ankigen.lock is stale")

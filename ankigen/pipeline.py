@@ -71,6 +71,7 @@ class BuildOptions:
     formats: tuple[str, ...] = FORMATS
     answers: str = "key"  # the sheet's answers: "key" (at the end) or "inline"
     layout: str = "sheet"  # the sheet's layout: "sheet" or "cards"
+    one_package: str = ""  # also write every deck into one package of this file name (see one_package.py)
 
     def describe(self) -> str:
         return f"formats={','.join(self.formats)};answers={self.answers};layout={self.layout}"
@@ -112,6 +113,7 @@ class Outcome:
     messages: list[str] = field(default_factory=list)  # what became of decks whose source is gone
     # Every file the decks read or looked for besides their sources (images): what `watch` watches too.
     inputs: set[Path] = field(default_factory=set)
+    one_package: Path | None = None  # the package of every deck, when this build (re)wrote it (or would)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -495,6 +497,14 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
     retired: list[tuple[Path, bytes | None]] = []  # what retiring decks writes (or removes, None)
     outcome.messages = retire_decks(lock, retiring, context.moved_out, out_dir, context.now, dry_run, set(locked),
                                     retired)
+    if options.one_package:
+        from ankigen.one_package import changed_one_package
+
+        written = changed_one_package(lock, out_dir, options.one_package,
+                                      dict(pending) | {path: data for path, data in retired}, dry_run)
+        if written is not None:
+            outcome.one_package = written[0]
+            pending += [(written[0], written[1])] if written[1] is not None else []
     # With every deck skipped the lock is as it was read: no need to write it out to compare.
     new_lock = changed_lock(out_dir, lock) if made or not settled or retiring else None
     outcome.lock_written = new_lock is not None

@@ -14,12 +14,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "ankigen"
 FOUNDATION = {"model", "errors", "ids", "atomic", "labels"}
 ALLOWED = {
     "cli": {"pipeline", "errors", "lockfile", "watch", "fix_ids", "sync", "sync.command", "sync.plan", "sync.diff",
-            "sync.profiles", "sync.anki_backend"},
+            "sync.profiles", "sync.anki_backend", "one_package"},
     "fix_ids": {"loader", "pipeline"},
     "__main__": {"cli"},
     "watch": {"pipeline"},
     "pipeline": {"loader", "cards", "lint", "lockfile", "notetypes", "apkg", "sheet", "render", "media", "parallel",
-                 "digests", "cloze_numbers", "identity", "retired"},
+                 "digests", "cloze_numbers", "identity", "retired", "one_package"},
+    "one_package": {"apkg", "lockfile"},
     "retired": {"apkg", "cards", "lockfile"},
     "cloze_numbers": {"cloze"},
     "cards": {"cloze", "render", "media", "notetypes", "tex", "sanitize", "mathml"},
