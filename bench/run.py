@@ -48,7 +48,8 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.append(str(ROOT))  # for tests.anki_collection; ankigen itself is imported as installed
 
-import generate  # noqa: E402  (bench/ is not a package: run as a script)
+import anki_import  # noqa: E402  (bench/ is not a package: run as a script)
+import generate  # noqa: E402
 
 DEFAULT_SIZES = (1_000, 10_000, 20_000, 50_000)
 HUGE_SIZE = 200_000
@@ -99,6 +100,7 @@ class SizeResult:
     single_memory: dict[str, int]
     checks: list[str]
     parallel: bool  # whether the build as users run it used workers
+    imports: anki_import.ImportTimes | None = None
 
 
 # -- measuring one process -----------------------------------------------------
@@ -255,6 +257,9 @@ def bench_size(notes: int, files: int, runs: int, work: Path, verify_in_anki: bo
         expect_same(cold_dirs[0], other, "a build in one process")
     checks.append("a cold build writes the same bytes in one process (ANKIGEN_JOBS=1)")
     parallel = cold_memory.get("processes", 1) > 1
+    imports = anki_import.measure_imports(folder / "floor-0.apkg", cold_dirs[1], sources,
+                                          [*ankigen_command(), "build"], notes, runs, folder / "anki-import", log)
+    checks.append("every first import into Anki makes every note new; an unchanged re-import changes nothing")
 
     log(f"{notes} notes: no-op rebuild")
     decks = cold_dirs[0]
@@ -286,7 +291,7 @@ def bench_size(notes: int, files: int, runs: int, work: Path, verify_in_anki: bo
         checks.append(full_rebuild_matches(before, decks, sources, folder / "full-rebuild"))
         checks.append(import_into_anki(cold_dirs[0], notes, folder / "anki"))
     return SizeResult(notes, files, runs, floor_time, cold_time, single_time, noop_time, edit_time, floor_memory,
-                      cold_memory, single_memory, checks, parallel)
+                      cold_memory, single_memory, checks, parallel, imports)
 
 
 def bench_help(runs: int) -> float:
@@ -371,6 +376,7 @@ def verdicts(results: list[SizeResult], help_time: float) -> dict[str, bool]:
                    _memory_ratio(largest.single_memory, largest)) <= TARGETS["rss"],
         "threshold": all(r.cold / r.single <= TARGETS["threshold"] for r in results),
         "help": help_time < TARGETS["help"],
+        **anki_import.verdicts(largest.imports),
     }
 
 
@@ -413,11 +419,12 @@ def table(results: list[SizeResult], help_time: float) -> str:
         row("one-process cold build per 1,000 notes", lambda r: _seconds(r.single / r.notes * 1000),
             "grows linearly"),
     ]
+    rows += anki_import.table_rows([r.imports for r in results])
     return "\n".join(rows)
 
 
 _TARGET_NAMES = {"single": "1a", "parallel": "1b", "threshold": "1c", "noop": "2", "edit": "3", "rss": "4",
-                 "help": "5"}
+                 "help": "5", **anki_import.TARGET_NAMES}
 
 
 def _summary(met: dict[str, bool]) -> str:
@@ -495,7 +502,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs = args.runs or (1 if args.quick else default_runs(notes))
             results.append(bench_size(notes, min(files, notes), runs, args.workdir, index == 0, log))
         help_time = bench_help(3 if args.quick else HELP_RUNS)
-    except BenchError as exc:
+    except (BenchError, anki_import.ImportCheckFailed) as exc:
         print(f"benchmark failed: {exc}", file=sys.stderr)
         return 1
     text = report(results, help_time, started, started_at, load)

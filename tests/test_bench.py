@@ -25,9 +25,12 @@ def test_quick_benchmark_writes_a_table_with_every_measure(tmp_path: Path) -> No
     for label in ("1a. cold build in one process / floor", "1b. cold build as run / floor",
                   "1c. cold build as run / in one process", "2. no-op rebuild / cold",
                   "3. edit 1 of 10 files, rebuild / cold", "4a. peak memory (PSS), one process / floor",
-                  "4b. peak memory (PSS), as run / floor", "5. `ankigen --help`"):
+                  "4b. peak memory (PSS), as run / floor", "5. `ankigen --help`",
+                  "6. Anki import, first: one package / floor", "7. Anki re-import, unchanged: one package / floor",
+                  "Anki import, first: every deck's package / floor"):
         assert any(row.startswith(f"| {label} |") for row in rows), label
     assert "the decks import into Anki with all 100 notes" in table
     assert "every cold build writes the same bytes" in table
     assert "a cold build writes the same bytes in one process (ANKIGEN_JOBS=1)" in table
     assert "Every target met" in table or "Targets met: " in table
+    assert "every first import into Anki makes every note new; an unchanged re-import changes nothing" in table
