@@ -75,11 +75,14 @@ def read_package(data: bytes) -> tuple[bytes, dict[str, bytes]]:
 
 def pinned_database(connection: sqlite3.Connection) -> bytes:
     """The bytes of an in-memory SQLite database, with what SQLite would take from the machine pinned."""
-    data = bytearray(connection.serialize())
-    data[_SQLITE_VERSION_OFFSET:_SQLITE_VERSION_OFFSET + 4] = _SQLITE_PINNED_VERSION
-    for offset in _SQLITE_CHANGE_COUNTER_OFFSETS:
-        data[offset:offset + 4] = _SQLITE_PINNED_CHANGE_COUNTER
-    return bytes(data)
+    data = memoryview(connection.serialize())
+    pins = [(offset, _SQLITE_PINNED_CHANGE_COUNTER) for offset in _SQLITE_CHANGE_COUNTER_OFFSETS]
+    parts: list[bytes | memoryview] = []
+    start = 0
+    for offset, pinned in sorted([*pins, (_SQLITE_VERSION_OFFSET, _SQLITE_PINNED_VERSION)]):
+        parts += [data[start:offset], pinned]
+        start = offset + len(pinned)
+    return b"".join([*parts, data[start:]])  # one copy of the database, not two
 
 
 def read_tombstones(path: Path, removed: Mapping[str, NoteState], tag: str) -> list[Note]:

@@ -78,25 +78,35 @@ def one_package(lock: Lock, out_dir: Path, new: Mapping[Path, bytes | Path | Non
 
 
 def one_package_bytes(packages: Sequence[bytes], comment: bytes = b"") -> bytes:
-    """The packages' notes, cards, decks, notetypes and media in one package (the first one's settings)."""
+    """The packages' notes, cards, decks, notetypes and media in one package (the first one's settings).
+
+    The indexes are made once all rows are in (see apkg._collection_bytes).
+    """
     media: dict[str, bytes] = {}
     decks: dict[str, object] = {}
     models: dict[str, object] = {}
+    taken: tuple[set[int], set[int]] = (set(), set())  # the note ids and card ids of the decks before
     connection = sqlite3.connect(":memory:")
     try:
         for index, package in enumerate(packages):
             collection, files = read_package(package)
             media.update(files)  # media names are digests of their bytes (media.py): the same name, the same file
-            schema = "main" if index == 0 else "deck"
-            if index:
-                connection.execute("ATTACH ':memory:' AS deck")
-            connection.deserialize(collection, name=schema)
-            (more_decks, more_models), = connection.execute(f"SELECT decks, models FROM {schema}.col").fetchall()
+            connection.execute("ATTACH ':memory:' AS deck")
+            connection.deserialize(collection, name="deck")
+            if index == 0:
+                connection.deserialize(collection)
+                indexes = _unindexed(connection)
+            (more_decks, more_models), = connection.execute("SELECT decks, models FROM deck.col").fetchall()
             decks.update(json.loads(more_decks))
             models.update({key: value for key, value in json.loads(more_models).items() if key not in models})
+            _move_clashing_notes(connection, *taken)
             if index:
-                _add_rows(connection)
-                connection.execute("DETACH deck")
+                connection.execute("INSERT INTO notes SELECT * FROM deck.notes")
+                connection.execute("INSERT INTO cards SELECT * FROM deck.cards")
+            connection.commit()
+            connection.execute("DETACH deck")
+        for statement in indexes:
+            connection.execute(statement)
         connection.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(decks), json.dumps(models)))
         connection.commit()
         return package_bytes(pinned_database(connection), media, comment)
@@ -104,38 +114,38 @@ def one_package_bytes(packages: Sequence[bytes], comment: bytes = b"") -> bytes:
         connection.close()
 
 
-def _add_rows(connection: sqlite3.Connection) -> None:
-    """Add the attached package ``deck``'s notes and cards to the main collection."""
-    _move_clashing_notes(connection)
-    _move_clashing_cards(connection)
-    connection.execute("INSERT INTO notes SELECT * FROM deck.notes ORDER BY id")
-    connection.execute("INSERT INTO cards SELECT * FROM deck.cards ORDER BY id")
-    connection.commit()
+def _unindexed(connection: sqlite3.Connection) -> list[str]:
+    """Drop the main collection's indexes; the statements that make them again."""
+    rows = connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                              "ORDER BY rowid").fetchall()
+    for name, _ in rows:
+        connection.execute(f'DROP INDEX "{name}"')
+    return [sql for _, sql in rows]
 
 
-def _move_clashing_notes(connection: sqlite3.Connection) -> None:
-    """Give ``deck``'s notes whose id a deck before it took the next free block, their cards with them."""
-    clashes = [row[0] for row in connection.execute(
-        "SELECT d.id FROM deck.notes d JOIN main.notes m ON m.id = d.id ORDER BY d.id")]
-    for old in clashes:
+def _move_clashing_notes(connection: sqlite3.Connection, note_ids: set[int], card_ids: set[int]) -> None:
+    """Give ``deck``'s notes whose id a deck before it took the next free block, their cards with them.
+
+    A card whose id a deck before took (only a note of 64 cards or more can reach into another's block)
+    takes the next free id. ``note_ids`` and ``card_ids`` get the ids ``deck`` ends up with.
+    """
+    mine = {row[0] for row in connection.execute("SELECT id FROM deck.notes")}
+    for old in sorted(mine & note_ids):
         new = old + CARD_IDS_PER_NOTE
-        while connection.execute("SELECT 1 FROM main.notes WHERE id = ?1 UNION ALL SELECT 1 FROM deck.notes "
-                                 "WHERE id = ?1", (new,)).fetchone():
+        while new in note_ids or new in mine:
             new += CARD_IDS_PER_NOTE
+        mine.add(new)
         connection.execute("UPDATE deck.notes SET id = ? WHERE id = ?", (new, old))
         connection.execute("UPDATE deck.cards SET nid = ?1, id = id + ?1 - ?2 WHERE nid = ?2", (new, old))
-
-
-def _move_clashing_cards(connection: sqlite3.Connection) -> None:
-    """Give ``deck``'s cards whose id another card has the next free id (only a note of 64 cards or more can)."""
-    clashes = [row[0] for row in connection.execute(
-        "SELECT d.id FROM deck.cards d JOIN main.cards m ON m.id = d.id ORDER BY d.id")]
-    for old in clashes:
+    note_ids.update(row[0] for row in connection.execute("SELECT id FROM deck.notes"))
+    cards = {row[0] for row in connection.execute("SELECT id FROM deck.cards")}
+    for old in sorted(cards & card_ids):
         new = old + 1
-        while connection.execute("SELECT 1 FROM main.cards WHERE id = ?1 UNION ALL SELECT 1 FROM deck.cards "
-                                 "WHERE id = ?1", (new,)).fetchone():
+        while new in card_ids or new in cards:
             new += 1
+        cards.add(new)
         connection.execute("UPDATE deck.cards SET id = ? WHERE id = ?", (new, old))
+    card_ids.update(row[0] for row in connection.execute("SELECT id FROM deck.cards"))
 
 
 def changed_one_package(lock: Lock, out_dir: Path, name: str, new: Mapping[Path, bytes | Path | None],

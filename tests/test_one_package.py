@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from ankigen import ids
+from ankigen.atomic import OutputError
 from ankigen.cli import cli
 from ankigen.one_package import one_package_bytes
 from ankigen.pipeline import BuildOptions, build
@@ -199,3 +200,16 @@ def test_check_names_a_missing_one_package(project: Path) -> None:
     assert result.exit_code == 1
     assert f"{ONE}: stale" in result.output
     assert f"--one-package {ONE}" in result.output
+
+
+def test_a_one_package_that_cannot_be_made_leaves_every_file_as_it_was(project: Path) -> None:
+    """Built with the other outputs: a deck's package missing from the folder stops the build before any rename."""
+    decks = build_into(project)
+    (decks / "bench-002.apkg").unlink()
+    (decks / ONE).unlink()
+    generate.edit_source(project / "cards", 0, NOTES, FILES, edition=1)
+    before = {path.name: path.read_bytes() for path in decks.iterdir()}
+    with pytest.raises(OutputError) as raised:  # only bench-000 is built: bench-002's package is read from disk
+        build([str(project / "cards" / generate.source_name(0))], decks, BuildOptions(one_package=ONE))
+    assert raised.value.path == str(decks / "bench-002.apkg")
+    assert {path.name: path.read_bytes() for path in decks.iterdir()} == before
