@@ -10,7 +10,8 @@ several runs of separate processes:
 3. a rebuild after editing one of the source files, against the cold build;
 4. the peak memory (PSS, workers included; see peak_rss.py) of both cold builds against the floor's;
 5. ``ankigen --help``;
-6. whether going parallel ever made a build slower than staying in one process.
+6. whether going parallel ever made a build slower than staying in one process;
+7. Anki importing the floor's package, ankigen's one package and every deck's package (bench/anki_import.py).
 
 The floor, the one-process build and the build as users run it take turns in
 every round, so all three see the machine alike; ratios are of medians.
