@@ -500,8 +500,8 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
     if options.one_package:
         from ankigen.one_package import changed_one_package
 
-        written = changed_one_package(lock, out_dir, options.one_package,
-                                      dict(pending) | {path: data for path, data in retired}, dry_run)
+        new = {path: data.result() if isinstance(data, Future) else data for path, data in pending}
+        written = changed_one_package(lock, out_dir, options.one_package, new | dict(retired), dry_run)
         if written is not None:
             outcome.one_package = written[0]
             pending += [(written[0], written[1])] if written[1] is not None else []
