@@ -41,7 +41,7 @@ class FileDigests:
     @classmethod
     def for_folder(cls, folder: Path) -> FileDigests:
         """The cache for builds into ``folder``."""
-        root = _cache_root()
+        root = cache_root()
         if root is None:
             return cls(None)
         name = hashlib.sha256(os.path.abspath(folder).encode("utf-8", "surrogateescape")).hexdigest()[:24]
@@ -77,7 +77,7 @@ class FileDigests:
             write_bytes_atomic(self._store, json.dumps(data).encode("utf-8"))
 
 
-def _cache_root() -> Path | None:
+def cache_root() -> Path | None:
     chosen = os.environ.get(CACHE_ENV)
     if chosen is not None:
         return Path(chosen) if chosen.strip() else None  # set but empty: no cache

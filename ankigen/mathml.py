@@ -26,7 +26,10 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
+from ankigen import typeset_cache
+from ankigen.digests import cache_root
 from ankigen.tex import math_spans
+from ankigen.typeset_cache import TypesetCache
 
 if TYPE_CHECKING:  # a type only; latex2mathml itself is imported in _tree, so builds without math never load it
     from xml.etree.ElementTree import Element
@@ -258,6 +261,41 @@ def _formula_mathml(formula: str) -> str:
 
 @lru_cache(maxsize=4096)  # a myth's statement is on every card of the myth
 def _typeset(tex: str, display: bool, gaps: tuple[tuple[str, str | None], ...]) -> str:
+    """``_typeset_now``, or what it made of the same formula in an earlier build (typeset_cache.py)."""
+    cache = _typeset_cache()
+    key = typeset_cache.key(tex, display, gaps)
+    stored = cache.get(key)
+    if stored is not None:
+        if stored[0]:
+            return stored[1]
+        raise Unconvertible(stored[1])
+    try:
+        mathml = _typeset_now(tex, display, gaps)
+    except Unconvertible as exc:
+        cache.put(key, (False, str(exc)))
+        raise
+    cache.put(key, (True, mathml))
+    return mathml
+
+
+_CACHES: dict[str, TypesetCache] = {}
+
+
+def _typeset_cache() -> TypesetCache:
+    """This process's store of earlier typesetting, in the cache folder the environment names now."""
+    root = str(cache_root())
+    if root not in _CACHES:
+        _CACHES[root] = TypesetCache.default()
+    return _CACHES[root]
+
+
+def save_typesetting() -> None:
+    """Keep what was typeset since the last call for the next build (called as each deck is done)."""
+    for cache in _CACHES.values():
+        cache.save()
+
+
+def _typeset_now(tex: str, display: bool, gaps: tuple[tuple[str, str | None], ...]) -> str:
     root = _tree(tex)
     fills = {chr(_MARKER_BASE + index): _gap_xml(answer, hint) for index, (answer, hint) in enumerate(gaps)}
     body = _xml_children(root, fills)

@@ -647,6 +647,10 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     report, state, outputs = _build_deck(deck, raw, file.in_lock, context.out_dir, context.options,
                                          previous, context.now, context.latest, memories, carried,
                                          context.moved_out)
+    if not context.dry_run:
+        from ankigen.mathml import save_typesetting
+
+        save_typesetting()  # here, where worker processes have what they typeset
     new: dict[Path, Output] = {}
     if not context.dry_run:
         for target in report.written:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import itertools
 import json
 import os
 import platform
@@ -237,20 +238,29 @@ def bench_size(notes: int, files: int, runs: int, work: Path, verify_in_anki: bo
     checks = []
 
     log(f"{notes} notes: floor, one-process and default cold builds, taking turns (so all see the machine alike)")
+    fresh_caches = itertools.count()
+
+    def cold(env: dict[str, str] | None = None) -> dict[str, str]:
+        """A cold build starts with nothing remembered: an empty cache folder of its own (digests, formulas)."""
+        cache = folder / "cold-caches" / str(next(fresh_caches))
+        cache.mkdir(parents=True)
+        return {**(env or {}), "ANKIGEN_CACHE_DIR": str(cache)}
+
     one_process = {"ANKIGEN_JOBS": "1"}
     cold_dirs = [folder / f"cold-{i}" for i in range(max(runs, 2))]
     floor_times, cold_times, single_times = [], [], []
     for i in range(runs):
         floor_times.append(measure([*floor, str(folder / f"floor-{i}.apkg")], folder).seconds)
-        single_times.append(measure([*build, str(folder / f"single-{i}")], folder, env=one_process).seconds)
-        cold_times.append(measure([*build, str(cold_dirs[i])], folder).seconds)
+        single_times.append(measure([*build, str(folder / f"single-{i}")], folder, env=cold(one_process)).seconds)
+        cold_times.append(measure([*build, str(cold_dirs[i])], folder, env=cold()).seconds)
     floor_time, cold_time = statistics.median(floor_times), statistics.median(cold_times)
     single_time = statistics.median(single_times)
     floor_memory = measure([*floor, str(folder / "floor-rss.apkg")], folder, watch_memory=True).memory
-    cold_memory = measure([*build, str(folder / "cold-rss")], folder, watch_memory=True).memory
-    single_memory = measure([*build, str(folder / "single-rss")], folder, watch_memory=True, env=one_process).memory
+    cold_memory = measure([*build, str(folder / "cold-rss")], folder, watch_memory=True, env=cold()).memory
+    single_memory = measure([*build, str(folder / "single-rss")], folder, watch_memory=True,
+                            env=cold(one_process)).memory
     if runs < 2:
-        measure([*build, str(cold_dirs[1])], folder)
+        measure([*build, str(cold_dirs[1])], folder, env=cold())
     for other in [*cold_dirs[1:], folder / "cold-rss"]:
         expect_same(cold_dirs[0], other, "two cold builds")
     checks.append("every cold build writes the same bytes")

@@ -1,0 +1,109 @@
+"""Formulas typeset in earlier builds, so that a rebuild need not load latex2mathml to typeset them again.
+
+Loading latex2mathml (and the standard library it pulls in) takes a quarter of
+rebuilding one edited deck that has math, for formulas that were nearly all
+typeset before. What ``mathml._typeset`` made of each formula (its MathML, or
+why it could not) is kept in one JSON file in ankigen's cache folder (see
+digests.py: ``ANKIGEN_CACHE_DIR``, else ``~/.cache/ankigen``), keyed by a hash of
+what was typeset. It is valid only for the ankigen and the latex2mathml files
+that made it (their sizes and times, read without loading latex2mathml).
+A missing, damaged or unwritable file only costs the typesetting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+from ankigen import __version__
+from ankigen.digests import cache_root
+
+# Past this many entries the oldest are forgotten: a cache, not an archive.
+MAX_ENTRIES = 20_000
+_FILE_NAME = "typeset.json"
+
+Entry = tuple[bool, str]  # (typeset, its MathML) or (not typeset, why)
+
+
+class TypesetCache:
+    """Typesetting results by key, read from disk when first asked for and written by ``save``."""
+
+    def __init__(self, store: Path | None) -> None:
+        self._store = store
+        self._entries: dict[str, list[object]] | None = None
+        self._new: dict[str, list[object]] = {}
+
+    @classmethod
+    def default(cls) -> TypesetCache:
+        root = cache_root()
+        return cls(root / _FILE_NAME if root is not None else None)
+
+    def get(self, key: str) -> Entry | None:
+        if self._entries is None:
+            self._entries = _load(self._store)
+        found = self._new.get(key) or self._entries.get(key)
+        return (bool(found[0]), str(found[1])) if found is not None else None
+
+    def put(self, key: str, entry: Entry) -> None:
+        self._new[key] = [entry[0], entry[1]]
+
+    def save(self) -> None:
+        """Add what was typeset since the last save to the file (as it is now: other builds write it too)."""
+        if self._store is None or not self._new:
+            return
+        from ankigen.atomic import OutputError, write_bytes_atomic
+
+        entries = _load(self._store)
+        for key, value in self._new.items():
+            entries.pop(key, None)
+            entries[key] = value  # newest last
+        kept = dict(list(entries.items())[-MAX_ENTRIES:])
+        data = {"version": _fingerprint(), "entries": kept}
+        with contextlib.suppress(OSError, OutputError):  # a read-only home, a full disk: typeset again next time
+            write_bytes_atomic(self._store, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        if self._entries is not None:
+            self._entries.update(self._new)
+        self._new = {}
+
+
+def key(*parts: object) -> str:
+    """The key of one typesetting: a hash of everything it was made from."""
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _load(store: Path | None) -> dict[str, list[object]]:
+    if store is None:
+        return {}
+    try:
+        data = json.loads(store.read_bytes())
+        if data.get("version") != _fingerprint():
+            return {}
+        return {str(k): list(v) for k, v in data["entries"].items()
+                if isinstance(v, list) and len(v) == 2 and isinstance(v[1], str)}
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        return {}  # missing or damaged: start afresh
+
+
+_FINGERPRINT: list[str] = []
+
+
+def _fingerprint() -> str:
+    """This ankigen's version, its typesetting code and latex2mathml's files as installed (name, size, time):
+    a new release of either, or an edited file, makes every entry made before unknown."""
+    if not _FINGERPRINT:
+        spec = importlib.util.find_spec("latex2mathml")
+        folders = list(spec.submodule_search_locations or []) if spec is not None else []
+        ours = Path(__file__).with_name("mathml.py")
+        files = [f"{ours.name}:{ours.stat().st_size}:{ours.stat().st_mtime_ns}"]
+        for folder in folders:
+            with contextlib.suppress(OSError):
+                for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
+                    if entry.is_file():
+                        stat = entry.stat()
+                        files.append(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
+        _FINGERPRINT.append(f"ankigen {__version__}; latex2mathml {'|'.join(files)}")
+    return _FINGERPRINT[0]
