@@ -442,7 +442,7 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
         in_workers = worker_count(len(jobs), sum(weights)) > 1
         done = (lambda count: progress(len(settled) + len(made) + count, len(files))) if progress else None
         # Workers stage their outputs themselves; in this process a thread does it while the next deck is made.
-        job_context = dataclasses.replace(context, stage=in_workers, stager=None if in_workers else stager)
+        job_context = dataclasses.replace(context, stager=None if in_workers else stager)
         results = run_jobs(_make_deck, job_context, jobs, weights, done)
         made.update(zip(indexes, results, strict=True))
 
@@ -585,8 +585,7 @@ class _BuildContext:
     carried: dict[str, tuple[str, NoteState]] = field(default_factory=dict)  # path -> GUID and state it moved with
     moved_out: frozenset[str] = frozenset()  # GUIDs that moved to another place: not retired where they were
     token: str = ""  # names this build's temp files (see atomic.build_folder)
-    stage: bool = False  # hand outputs back in temporary files (from worker processes), not in memory
-    stager: Stager | None = None  # in this process: stage outputs in a thread while the build goes on
+    stager: Stager | None = None  # in this process: stage outputs in a thread (None: each worker stages its own)
 
 
 @dataclass
@@ -654,11 +653,8 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     new: dict[Path, Output] = {}
     if not context.dry_run:
         for target in report.written:
-            if context.stager is not None:
-                new[target] = context.stager.stage(target, outputs[target])
-            else:
-                new[target] = stage_bytes(target, outputs[target], context.token) if context.stage else \
-                    outputs[target]
+            new[target] = context.stager.stage(target, outputs[target]) if context.stager is not None else \
+                stage_bytes(target, outputs[target], context.token)
     new_here = appeared(source, (note.key for note in deck.notes if note.guid not in carried and
                                  (previous is None or note.guid not in previous.notes))) \
         if context.lock.decks else []  # with no deck in the lock, no note can have moved
