@@ -271,19 +271,16 @@ def _plain(field_html: str) -> str:
 def _checked(render: Callable[[str, ImageSrc], str], text: Text, images: ImageFolder,
              problems: list[Diagnostic] | None) -> str:
     """``text`` rendered by ``render``; what the sanitiser removed and TeX cards must not carry go to ``problems``
-    (None: they were reported where the same text was rendered before)."""
-    if problems is None:
-        try:
-            return render(text.source, images.image_src(text))
-        except MarkupError:
-            return ""
+    (None: they were reported where the same text was rendered before, and are not looked for again)."""
     try:
         with removals() as removed:
             field_html = render(text.source, images.image_src(text))
     except MarkupError as exc:
-        problems.append(error(text.location, exc.message, exc.hint))
+        if problems is not None:
+            problems.append(error(text.location, exc.message, exc.hint))
         return ""
-    problems += _field_problems(field_html, removed, text)
+    if problems is not None:
+        problems += _field_problems(field_html, removed, text)
     return field_html
 
 
