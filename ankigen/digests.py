@@ -22,6 +22,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 CACHE_ENV = "ANKIGEN_CACHE_DIR"
 # A file changed at least this long before it is read may be remembered: longer than
@@ -70,11 +71,7 @@ class FileDigests:
         """Remember the files asked about this time (and forget the rest), if that changes anything."""
         if self._store is None or self._seen == self._known:
             return
-        from ankigen.atomic import OutputError, write_bytes_atomic
-
-        data = {"version": _VERSION, "files": dict(sorted(self._seen.items()))}
-        with contextlib.suppress(OSError, OutputError):  # a read-only home, a full disk: the next build hashes again
-            write_bytes_atomic(self._store, json.dumps(data).encode("utf-8"))
+        save_cache_file(self._store, _VERSION, "files", dict(sorted(self._seen.items())))
 
 
 def cache_root() -> Path | None:
@@ -89,12 +86,28 @@ def cache_root() -> Path | None:
 
 
 def _load(store: Path | None) -> dict[str, list[int | str]]:
+    files = load_cache_file(store, _VERSION, "files")
+    return {str(key): list(value) for key, value in files.items() if isinstance(value, list) and len(value) == 6}
+
+
+def load_cache_file(store: Path | None, version: object, section: str) -> dict[str, Any]:
+    """The ``section`` of a cache file that ``save_cache_file`` wrote with this ``version``; empty when the file
+    is missing, damaged or of another version (its entries are the caller's to check)."""
     if store is None:
         return {}
     try:
         data = json.loads(store.read_bytes())
-        files = data["files"] if data.get("version") == _VERSION else {}
-        return {str(key): list(value) for key, value in files.items()
-                if isinstance(value, list) and len(value) == 6}
+        found = data[section] if data.get("version") == version else {}
     except (OSError, ValueError, TypeError, AttributeError, KeyError):
         return {}  # missing or damaged: start afresh
+    return found if isinstance(found, dict) else {}
+
+
+def save_cache_file(store: Path, version: object, section: str, entries: dict[str, Any]) -> None:
+    """Write a cache file; where it cannot be written (a read-only home, a full disk), the next build works
+    it all out again."""
+    from ankigen.atomic import OutputError, write_bytes_atomic
+
+    data = {"version": version, section: entries}
+    with contextlib.suppress(OSError, OutputError):
+        write_bytes_atomic(store, json.dumps(data).encode("utf-8"))

@@ -24,6 +24,7 @@ import html
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from ankigen import typeset_cache
@@ -278,14 +279,14 @@ def _typeset(tex: str, display: bool, gaps: tuple[tuple[str, str | None], ...]) 
     return mathml
 
 
-_CACHES: dict[str, TypesetCache] = {}
+_CACHES: dict[Path | None, TypesetCache] = {}
 
 
 def _typeset_cache() -> TypesetCache:
     """This process's store of earlier typesetting, in the cache folder the environment names now."""
-    root = str(cache_root())
+    root = cache_root()
     if root not in _CACHES:
-        _CACHES[root] = TypesetCache.default()
+        _CACHES[root] = TypesetCache.in_folder(root)
     return _CACHES[root]
 
 

@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from ankigen import __version__
-from ankigen.digests import cache_root
+from ankigen.digests import load_cache_file, save_cache_file
 
 # Past this many entries the oldest are forgotten: a cache, not an archive.
 MAX_ENTRIES = 20_000
@@ -38,8 +38,8 @@ class TypesetCache:
         self._new: dict[str, list[object]] = {}
 
     @classmethod
-    def default(cls) -> TypesetCache:
-        root = cache_root()
+    def in_folder(cls, root: Path | None) -> TypesetCache:
+        """The store in ankigen's cache folder ``root`` (digests.cache_root; None: caching is off)."""
         return cls(root / _FILE_NAME if root is not None else None)
 
     def get(self, key: str) -> Entry | None:
@@ -55,16 +55,11 @@ class TypesetCache:
         """Add what was typeset since the last save to the file (as it is now: other builds write it too)."""
         if self._store is None or not self._new:
             return
-        from ankigen.atomic import OutputError, write_bytes_atomic
-
         entries = _load(self._store)
         for key, value in self._new.items():
             entries.pop(key, None)
             entries[key] = value  # newest last
-        kept = dict(list(entries.items())[-MAX_ENTRIES:])
-        data = {"version": _fingerprint(), "entries": kept}
-        with contextlib.suppress(OSError, OutputError):  # a read-only home, a full disk: typeset again next time
-            write_bytes_atomic(self._store, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        save_cache_file(self._store, _fingerprint(), "entries", dict(list(entries.items())[-MAX_ENTRIES:]))
         if self._entries is not None:
             self._entries.update(self._new)
         self._new = {}
@@ -76,16 +71,9 @@ def key(*parts: object) -> str:
 
 
 def _load(store: Path | None) -> dict[str, list[object]]:
-    if store is None:
-        return {}
-    try:
-        data = json.loads(store.read_bytes())
-        if data.get("version") != _fingerprint():
-            return {}
-        return {str(k): list(v) for k, v in data["entries"].items()
-                if isinstance(v, list) and len(v) == 2 and isinstance(v[1], str)}
-    except (OSError, ValueError, TypeError, AttributeError, KeyError):
-        return {}  # missing or damaged: start afresh
+    entries = load_cache_file(store, _fingerprint(), "entries")
+    return {str(k): list(v) for k, v in entries.items()
+            if isinstance(v, list) and len(v) == 2 and isinstance(v[1], str)}
 
 
 _FINGERPRINT: list[str] = []
