@@ -43,15 +43,20 @@ def bundled_name(data: bytes, extension: str = "png") -> str:
     return f"ankigen-{hashlib.sha256(data).hexdigest()[:16]}.{extension}"
 
 
+def write_pictures(folder: Path) -> None:
+    """cards/pictures.yaml in ``folder``, with the two images it shows beside it."""
+    images = folder / "cards" / "images"
+    images.mkdir(parents=True)
+    (images / "cat.png").write_bytes(png(1))
+    (images / "map.png").write_bytes(png(2, b"\x00\x00\xff"))
+    (folder / "cards" / "pictures.yaml").write_text(SOURCE, "utf-8")
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project folder (the working directory) with cards/pictures.yaml and two images beside it."""
     monkeypatch.chdir(tmp_path)
-    images = tmp_path / "cards" / "images"
-    images.mkdir(parents=True)
-    (images / "cat.png").write_bytes(png(1))
-    (images / "map.png").write_bytes(png(2, b"\x00\x00\xff"))
-    (tmp_path / "cards" / "pictures.yaml").write_text(SOURCE, "utf-8")
+    write_pictures(tmp_path)
     return tmp_path
 
 

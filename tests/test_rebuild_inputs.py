@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,8 @@ from click.testing import CliRunner
 from ankigen import loader
 from ankigen.cli import cli
 from tests.anki_collection import Collection, import_apkg
-from tests.test_media import SOURCE, bundled_name, png
+from tests.test_media import bundled_name, png, write_pictures
+from tests.test_watch import wait_for
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1767225600"}
 
@@ -24,11 +24,7 @@ EPOCH = {"SOURCE_DATE_EPOCH": "1767225600"}
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """cards/pictures.yaml with its two images, built once into decks/ (the working directory is the project)."""
     monkeypatch.chdir(tmp_path)
-    images = tmp_path / "cards" / "images"
-    images.mkdir(parents=True)
-    (images / "cat.png").write_bytes(png(1))
-    (images / "map.png").write_bytes(png(2, b"\x00\x00\xff"))
-    (tmp_path / "cards" / "pictures.yaml").write_text(SOURCE, "utf-8")
+    write_pictures(tmp_path)
     assert run("build").exit_code == 0
     return tmp_path
 
@@ -132,15 +128,6 @@ def test_a_lock_from_before_reads_were_kept_is_read_and_its_deck_rebuilt_once(
     assert outcome("build")[0] == 0 and len(parsed) == 2  # skipped from now on
 
 
-def _wait_for(predicate, what: str, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_watch_rebuilds_when_an_image_is_replaced_deleted_or_restored(project: Path) -> None:
     log = project / "watch.log"
     apkg = project / "decks" / "pictures.apkg"
@@ -149,18 +136,18 @@ def test_watch_rebuilds_when_an_image_is_replaced_deleted_or_restored(project: P
         process = subprocess.Popen([sys.executable, "-m", "ankigen", "watch", "--interval", "0.1"],
                                    cwd=project, stdout=sink, stderr=subprocess.STDOUT)
     try:
-        _wait_for(lambda: "watching cards for changes" in log.read_text(), "the first build")
+        wait_for(lambda: "watching cards for changes" in log.read_text(), "the first build")
         cat = project / "cards" / "images" / "cat.png"
         cat.write_bytes(png(3, b"\x00\xff\x00"))
-        _wait_for(lambda: apkg.read_bytes() != first, "the rebuild after replacing an image")
+        wait_for(lambda: apkg.read_bytes() != first, "the rebuild after replacing an image")
         second = apkg.read_bytes()
 
         cat.unlink()
-        _wait_for(lambda: "image 'images/cat.png' not found" in log.read_text(), "the error for a deleted image")
+        wait_for(lambda: "image 'images/cat.png' not found" in log.read_text(), "the error for a deleted image")
         assert process.poll() is None and apkg.read_bytes() == second
 
         cat.write_bytes(png(4, b"\x00\xff\x00"))  # restored, as the build that failed had looked for it
-        _wait_for(lambda: apkg.read_bytes() not in (first, second), "the rebuild after restoring the image")
+        wait_for(lambda: apkg.read_bytes() not in (first, second), "the rebuild after restoring the image")
         assert process.poll() is None
     finally:
         process.terminate()

@@ -17,7 +17,7 @@ myths:
 """
 
 
-def _wait_for(predicate, what: str, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+def wait_for(predicate, what: str, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -37,16 +37,16 @@ def test_watch_rebuilds_on_save_and_survives_errors(tmp_path: Path) -> None:
                                    cwd=tmp_path, stdout=sink, stderr=subprocess.STDOUT)
     try:
         apkg = tmp_path / "decks" / "watched.apkg"
-        _wait_for(apkg.exists, "the first build")
+        wait_for(apkg.exists, "the first build")
         first = apkg.read_bytes()
 
         source.write_text(GOOD.replace("fact: The fact.", "fakt: The fact."), "utf-8")
-        _wait_for(lambda: "unknown key 'fakt'" in log.read_text(), "the error report")
+        wait_for(lambda: "unknown key 'fakt'" in log.read_text(), "the error report")
         assert process.poll() is None, "watch exited on a source error"
         assert apkg.read_bytes() == first, "a failed rebuild touched the deck"
 
         source.write_text(GOOD.replace("The fact.", "The corrected fact."), "utf-8")
-        _wait_for(lambda: apkg.read_bytes() != first, "the rebuild after the fix")
+        wait_for(lambda: apkg.read_bytes() != first, "the rebuild after the fix")
         assert process.poll() is None
     finally:
         process.terminate()
