@@ -34,6 +34,7 @@ _READABLE_VERSIONS = (1, 2, 3)
 LATEST_TIME = 253_402_300_799
 
 Clozes = tuple[tuple[int, str], ...]  # a cloze note's deletions in text order: (number, answer as written)
+Raw = bytes | memoryview  # part of a lock file as read (a view of its bytes) or as written
 
 
 class NoteState(NamedTuple):  # a tuple, not a dataclass: quicker to make, and a lock holds many
@@ -76,8 +77,9 @@ class DeckState:
         self.latest = latest  # the newest time ever stamped on a note or tombstone of the deck
         self._notes: dict[str, NoteState] | None = notes  # guid -> state
         self._removed: dict[str, NoteState] | None = removed or {}  # tombstones shipped in these outputs
-        self._entry = ""  # the deck's entry in the lock file, as read or once written out (see entry())
-        self._rows = ("", "", "")  # the lock's path and the notes and removed objects as read, until parsed
+        self._entry: Raw = b""  # the deck's entry in the lock file, as read or once written out (see entry())
+        # the lock's path and the notes and removed objects as read, until parsed
+        self._rows: tuple[str, Raw, Raw] = ("", b"", b"")
 
     @property
     def notes(self) -> dict[str, NoteState]:
@@ -95,33 +97,33 @@ class DeckState:
         """Parse the note rows now: a damaged lock then stops a build before any deck is made."""
         self._notes, self._removed = self.notes, self.removed
 
-    def entry(self, key: str) -> str:
-        """The deck's entry in the lock file, as ``key``: as it was read, or written out (and kept).
+    def entry(self, key: str) -> Raw:
+        """The deck's entry in the lock file (UTF-8), as ``key``: as it was read, or written out (and kept).
 
         Builds call it where the deck is made, in a worker process when there are
         several: the main process then only joins the entries together.
         """
         if not self._entry:
-            self._entry = _format_entry(key, self)
+            self._entry = _format_entry(key, self).encode("utf-8")
         return self._entry
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Sent to another process as its lock entry (one string) once it has one, not as thousands of tuples."""
         if self._entry:
-            return _state_from_entry, (self._entry, self._rows[0])
+            return _state_from_entry, (bytes(self._entry), self._rows[0])
         return DeckState, (self.source, self.inputs, self.outputs, self.notes, self.removed, self.summary,
                            self.latest, self.reads)
 
-    def _parse(self, rows: str) -> dict[str, NoteState]:
+    def _parse(self, rows: Raw) -> dict[str, NoteState]:
         try:
-            return {guid: _note_state(row) for guid, row in json.loads(rows).items()}
+            return {guid: _note_state(row) for guid, row in json.loads(bytes(rows)).items()}
         except (ValueError, TypeError, AttributeError) as exc:
             raise _unreadable(self._rows[0], exc) from exc
 
     @classmethod
     def _as_read(cls, source: str, inputs: str, outputs: dict[str, str], reads: dict[str, str] | None,
-                 summary: DeckSummary | None, latest: int, entry: str, lock_path: str, notes: str,
-                 removed: str) -> DeckState:
+                 summary: DeckSummary | None, latest: int, entry: Raw, lock_path: str, notes: Raw,
+                 removed: Raw) -> DeckState:
         state = cls(source, inputs, outputs, {}, {}, summary, latest, reads)
         state._notes = state._removed = None
         state._entry, state._rows = entry, (lock_path, notes, removed)
@@ -135,14 +137,25 @@ class Lock:
     # their ids make (ids.note_guid): they moved, or were renamed with 'was:'.
     guids: dict[str, str] = field(default_factory=dict)
     version: int = LOCK_VERSION  # as read: sources in older locks are relative to where ankigen ran
+    # The lock file's bytes when this was read from it (changed_lock compares without reading them again).
+    as_read: bytes | None = field(default=None, compare=False, repr=False)
 
     def to_bytes(self) -> bytes:
-        """JSON with one line per note, so a diff of the lock reads as a list of changed notes."""
-        entries = [deck.entry(key) for key, deck in sorted(self.decks.items())]
+        """JSON with one line per note, so a diff of the lock reads as a list of changed notes.
+
+        Joined as bytes once: a lock of 50,000 notes is 5 MB, and each copy of it
+        costs a build freshly touched memory (bench/run.py's edit rebuild).
+        """
+        parts: list[Raw] = [_HEAD]
+        for key, deck in sorted(self.decks.items()):
+            parts += [deck.entry(key), b",\n"]
+        if len(parts) > 1:
+            parts[-1] = b"\n"
         rows = [f"  {encode_basestring_ascii(path)}: {encode_basestring_ascii(guid)}"
                 for path, guid in sorted(self.guids.items())]
         guids = ("{\n" + ",\n".join(rows) + "\n }") if rows else "{}"
-        return (_HEAD + ",\n".join(entries) + ("\n" if entries else "") + _MIDDLE + guids + _END).encode("utf-8")
+        parts += [_MIDDLE, guids.encode("utf-8"), _END]
+        return b"".join(parts)
 
     @property
     def latest(self) -> int:
@@ -167,9 +180,9 @@ def _format_entry(key: str, deck: DeckState) -> str:
     return "\n".join(lines)
 
 
-_HEAD = f'{{\n "version": {LOCK_VERSION},\n "decks": {{\n'
-_MIDDLE = ' },\n "guids": '
-_END = "\n}\n"
+_HEAD = f'{{\n "version": {LOCK_VERSION},\n "decks": {{\n'.encode()
+_MIDDLE = b' },\n "guids": '
+_END = b"\n}\n"
 
 
 def _note_json(state: NoteState) -> str:
@@ -217,10 +230,10 @@ def read_lock(folder: Path) -> Lock:
     except OSError as exc:  # a file where the folder should be, a folder where the lock should be, ...
         raise OutputError.of(path, "read", exc) from exc
     try:
-        text = raw.decode("utf-8")
-        lock = _read_as_written(text, str(path))
+        lock = _read_as_written(raw, str(path))
         if lock is None:  # not laid out as ankigen writes it (merged or edited by hand, or an old version)
-            lock = _read_any_layout(text)
+            lock = _read_any_layout(raw.decode("utf-8"))
+        lock.as_read = raw
         return lock
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise _unreadable(path, exc) from exc
@@ -250,31 +263,64 @@ def _summary(data: Any) -> DeckSummary | None:
     return DeckSummary(str(data["name"]), *(int(data[count]) for count in DeckSummary._fields[1:]))
 
 
-# An entry as to_bytes writes it, its note rows (one per line) left unread.
-_ENTRY = re.compile(r'  ("[^\n]*"): \{\n'
-                    r'   "source": ([^\n]*),\n   "inputs": ([^\n]*),\n   "outputs": ([^\n]*),\n'
-                    r'(?:   "reads": ([^\n]*),\n)?'
-                    r'   "summary": ([^\n]*),\n   "latest": (-?\d+),\n'
-                    r'   "notes": (\{\}|\{\n(?:    [^\n]*\n)*   \}),\n'
-                    r'   "removed": (\{\}|\{\n(?:    [^\n]*\n)*   \})\n  \}')
+# The head of an entry as to_bytes writes it, up to its note rows (found apart by _rows_end).
+_ENTRY_HEAD = re.compile(rb'  ("[^\n]*"): \{\n'
+                         rb'   "source": ([^\n]*),\n   "inputs": ([^\n]*),\n   "outputs": ([^\n]*),\n'
+                         rb'(?:   "reads": ([^\n]*),\n)?'
+                         rb'   "summary": ([^\n]*),\n   "latest": (-?\d+),\n'
+                         rb'   "notes": ')
+_REMOVED = b',\n   "removed": '
+_ENTRY_END = b"\n  }"
 
 
-def _state_from_match(match: re.Match[str], path: str) -> tuple[str, DeckState]:
-    key, source, inputs, outputs, reads, summary, latest, notes, removed = match.groups()
+def _rows_end(text: bytes, start: int) -> int:
+    """Where the object of note rows at ``start`` ends: ``{}``, or ``{`` then lines each indented by four
+    spaces then ``   }`` (-1 if it is not laid out so). str.find and count, not a regex over every row."""
+    if text[start:start + 2] == b"{}":
+        return start + 2
+    if text[start:start + 2] != b"{\n":
+        return -1
+    close = text.find(b"\n   }", start + 1)
+    if close < 0:
+        return -1
+    # each row's line (from start + 2 to close + 1) begins with four spaces: counted in place, not copied
+    lines = text.count(b"\n", start + 2, close + 1)
+    if lines and not (text.startswith(b"    ", start + 2) and text.count(b"\n    ", start + 2, close) == lines - 1):
+        return -1
+    return close + 5
+
+
+def _parse_entry(text: bytes, position: int, path: str) -> tuple[str, DeckState, int] | None:
+    """The entry that starts at ``position`` of a lock as written: its key, state and where it ends."""
+    head = _ENTRY_HEAD.match(text, position)
+    if head is None:
+        return None
+    notes_end = _rows_end(text, head.end())
+    if notes_end < 0 or not text.startswith(_REMOVED, notes_end):
+        return None
+    removed_end = _rows_end(text, notes_end + len(_REMOVED))
+    if removed_end < 0 or not text.startswith(_ENTRY_END, removed_end):
+        return None
+    end = removed_end + len(_ENTRY_END)
+    parts = head.groups()  # JSON values, decoded here: json.loads would first guess how bytes are encoded
+    key, source, inputs, outputs, summary = (parts[index].decode() for index in (0, 1, 2, 3, 5))
+    reads = parts[4].decode() if parts[4] is not None else None
+    view = memoryview(text)  # the entry and its rows are kept as read, not copied
     return json.loads(key), DeckState._as_read(
         str(json.loads(source)), str(json.loads(inputs)), dict(json.loads(outputs)),
         _reads(json.loads(reads)) if reads is not None else None, _summary(json.loads(summary)),
-        _time(int(latest), f"deck {json.loads(key)!r}"), match.group(), path, notes, removed)
+        _time(int(parts[6]), f"deck {json.loads(key)!r}"), view[position:end], path,
+        view[head.end():notes_end], view[notes_end + len(_REMOVED):removed_end]), end
 
 
-def _state_from_entry(entry: str, path: str) -> DeckState:
-    match = _ENTRY.fullmatch(entry)
-    if match is None:
+def _state_from_entry(entry: bytes, path: str) -> DeckState:
+    parsed = _parse_entry(entry, 0, path)
+    if parsed is None or parsed[2] != len(entry):
         raise _unreadable(path, "an entry not as ankigen writes it")
-    return _state_from_match(match, path)[1]
+    return parsed[1]
 
 
-def _read_as_written(text: str, path: str) -> Lock | None:
+def _read_as_written(text: bytes, path: str) -> Lock | None:
     """A lock laid out exactly as to_bytes writes it, its decks' note rows unparsed; None if it is not."""
     end = text.rfind(_MIDDLE)
     if not (text.startswith(_HEAD) and text.endswith(_END)) or end < 0:
@@ -285,13 +331,12 @@ def _read_as_written(text: str, path: str) -> Lock | None:
     decks: dict[str, DeckState] = {}
     position = len(_HEAD)
     while position < end:
-        match = _ENTRY.match(text, position)
-        if match is None:
+        parsed = _parse_entry(text, position, path)
+        if parsed is None:
             return None
-        key, state = _state_from_match(match, path)
+        key, state, position = parsed
         decks[key] = state
-        position = match.end()
-        separator = ",\n" if position < end - 1 else "\n"
+        separator = b",\n" if position < end - 1 else b"\n"
         if not text.startswith(separator, position):
             return None
         position += len(separator)
@@ -302,6 +347,8 @@ def changed_lock(folder: Path, lock: Lock) -> bytes | None:
     """The lock's bytes if they differ from the lock file in ``folder`` (None if they are the same)."""
     path = folder / LOCK_NAME
     data = lock.to_bytes()
+    if lock.as_read is not None:  # read from this folder at the start of the build, which holds its lock
+        return None if lock.as_read == data else data
     try:
         return None if path.read_bytes() == data else data
     except FileNotFoundError:
@@ -315,4 +362,5 @@ def write_lock(folder: Path, lock: Lock, dry_run: bool = False) -> bool:
     data = changed_lock(folder, lock)
     if data is not None and not dry_run:
         write_bytes_atomic(folder / LOCK_NAME, data)
+        lock.as_read = data
     return data is not None

@@ -494,7 +494,29 @@ def test_a_lock_read_as_written_is_the_lock_json_reads(tmp_path_factory: pytest.
     fast = lockfile.read_lock(folder)
     assert fast.to_bytes() == written  # unparsed entries are written back as they were read
     assert lock_contents(fast) == lock_contents(lockfile._read_any_layout(written.decode()))
-    assert lockfile._read_as_written(written.decode(), "x") is not None  # the fast way was taken
+    assert lockfile._read_as_written(written, "x") is not None  # the fast way was taken
+
+
+def test_a_lock_not_laid_out_as_written_is_read_as_json_or_refused(tmp_path: Path) -> None:
+    """Note rows are found apart without a regex over every row; a row line not as ankigen writes it (a merge's
+    conflict marker, another indent) still sends the lock through json, which reads it or says it is damaged."""
+    from ankigen import lockfile
+    from ankigen.lockfile import NoteState
+
+    rows = {f"g{n}": (f"m{n}", "myth", "h", n) for n in range(3)}
+    written = make_lock({"deck": (rows, {}, None, 5)}).to_bytes()  # type: ignore[attr-defined]
+    assert lockfile._read_as_written(written, "x") is not None
+    row = b'    "g1": ["m1", "myth", "h", 1],\n'
+    assert row in written
+    reindented = written.replace(row, row[2:])  # still JSON
+    assert lockfile._read_as_written(reindented, "x") is None
+    (tmp_path / "ankigen.lock").write_bytes(reindented)
+    assert lockfile.read_lock(tmp_path).decks["deck"].notes["g1"] == NoteState("m1", "myth", "h", 1)
+    conflicted = written.replace(row, b"<<<<<<< HEAD\n" + row + b"=======\n>>>>>>> other\n")
+    assert lockfile._read_as_written(conflicted, "x") is None
+    (tmp_path / "ankigen.lock").write_bytes(conflicted)
+    with pytest.raises(lockfile.LockError, match="cannot read the lock file"):
+        lockfile.read_lock(tmp_path)
 
 
 def collection_rows_by_genanki(deck: object, mods: dict[str, int], tombstones: list) -> dict[str, list]:  # type: ignore[type-arg]
@@ -628,7 +650,7 @@ def test_a_deck_state_sent_to_another_process_is_the_same_state() -> None:
     plain = pickle.loads(pickle.dumps(state))
     state.entry("x")
     sent = pickle.loads(pickle.dumps(state))
-    assert state.entry("x").encode("utf-8") in pickle.dumps(state)  # one string, not a tuple per note
+    assert state.entry("x") in pickle.dumps(state)  # one string, not a tuple per note
     for copy in (plain, sent):
         assert (copy.source, copy.inputs, copy.outputs, copy.summary, copy.notes, copy.removed) == \
             (state.source, state.inputs, state.outputs, state.summary, state.notes, state.removed)
