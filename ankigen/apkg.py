@@ -1,7 +1,8 @@
 """Write a deck's notes to an .apkg with genanki, byte for byte the same for the same notes.
 
-genanki writes the collection's schema, settings, deck and notetypes; the note
-and card rows are genanki's, inserted by us (faster, see _collection_bytes).
+genanki writes the collection's schema, settings, deck and notetypes (kept
+between builds by collection_cache.py); the note and card rows are genanki's,
+inserted by us (faster, see _collection_bytes).
 We pin what genanki would otherwise take from the clock or the machine: note
 and card ids (derived from GUIDs, in Anki's past: see ids.note_id), each note's modification time (given by the
 caller), the notetypes' time, the SQLite header's library version, and the zip
@@ -10,6 +11,7 @@ entries' dates and attributes.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 import json
@@ -21,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from ankigen import ids
+from ankigen import collection_cache, ids
 from ankigen.lockfile import NoteState
 from ankigen.model import Location
 from ankigen.notetypes import NOTETYPES_REVISED, Notetype, language_of
@@ -41,6 +43,7 @@ _SQLITE_PINNED_VERSION = (3_040_000).to_bytes(4, "big")
 # leaves in a file, so the bytes are those the collection always had on disk.
 _SQLITE_CHANGE_COUNTER_OFFSETS = (24, 92)
 _SQLITE_PINNED_CHANGE_COUNTER = (14).to_bytes(4, "big")
+_INDEXES = "indexes"  # collection_cache's name for genanki's index statements
 
 
 def apkg_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: Sequence[Note] = (),
@@ -145,14 +148,9 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
     at half a cold build's writing time. Rows here are genanki's, inserted at
     once in id order, with the indexes made afterwards (bench/run.py measures it).
     """
-    import genanki
-
-    anki_deck = genanki.Deck(deck.deck_id, deck.name, description=deck.description_html)
     everything = [(note, False) for note in deck.notes] + [(note, True) for note in tombstones]
     # genanki records the notetypes that notes use, in the order notes first use them
     used = {note.notetype.id: note.notetype for note, _ in everything}
-    for notetype in used.values():
-        anki_deck.add_model(_genanki_model(notetype))
     notes: list[tuple[object, ...]] = []
     cards: list[tuple[object, ...]] = []
     note_ids = ids.note_ids(note.guid for note, _ in everything)
@@ -165,17 +163,46 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
                   for offset, ord_ in enumerate(ords, 1)]
     notes.sort()
     cards.sort()
-    _, indexes = _schema()
+    start, indexes = _collection_start(deck, tuple(used.values()))
     connection = sqlite3.connect(":memory:")  # no scratch file, journal or disk flush
     try:
-        connection.deserialize(_empty_collection())
+        connection.deserialize(start)
         cursor = connection.cursor()
-        anki_deck.write_to_db(cursor, NOTETYPES_REVISED, itertools.count())
         cursor.executemany(f"INSERT INTO notes VALUES({','.join('?' * 11)})", notes)
         cursor.executemany(f"INSERT INTO cards VALUES({','.join('?' * 18)})", cards)
         cursor.executescript(indexes)
         connection.commit()
         return pinned_database(connection)
+    finally:
+        connection.close()
+
+
+def _collection_start(deck: DeckCards, notetypes: tuple[Notetype, ...]) -> tuple[bytes, str]:
+    """The deck's collection before its notes (genanki's schema and settings, the deck and ``notetypes``), and
+    the indexes to make once the notes are in: as an earlier build had genanki make them (collection_cache.py),
+    else made by genanki now."""
+    name = collection_cache.key(deck.deck_id, deck.name, deck.description_html, NOTETYPES_REVISED,
+                                [dataclasses.astuple(notetype) for notetype in notetypes])
+    start, indexes = collection_cache.load(name), collection_cache.load(_INDEXES)
+    if start is None or indexes is None:
+        start, indexes = _genanki_start(deck, notetypes), _schema()[1].encode("utf-8")
+        collection_cache.save(name, start)
+        collection_cache.save(_INDEXES, indexes)
+    return start, indexes.decode("utf-8")
+
+
+def _genanki_start(deck: DeckCards, notetypes: tuple[Notetype, ...]) -> bytes:
+    import genanki
+
+    anki_deck = genanki.Deck(deck.deck_id, deck.name, description=deck.description_html)
+    for notetype in notetypes:
+        anki_deck.add_model(_genanki_model(notetype))
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.deserialize(_empty_collection())
+        anki_deck.write_to_db(connection.cursor(), NOTETYPES_REVISED, itertools.count())
+        connection.commit()
+        return connection.serialize()
     finally:
         connection.close()
 

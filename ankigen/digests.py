@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import time
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +112,24 @@ def save_cache_file(store: Path, version: object, section: str, entries: dict[st
     data = {"version": version, section: entries}
     with contextlib.suppress(OSError, OutputError):
         write_bytes_atomic(store, json.dumps(data).encode("utf-8"))
+
+
+@cache
+def code_fingerprint(package: str, ours: Path) -> str:
+    """ankigen's version, one of its files and an installed package's files (name, size, time), read without
+    loading the package: what a cache of that code's results is valid for. A new release of either, or an
+    edited file, makes everything made before unknown."""
+    import importlib.util
+
+    from ankigen import __version__
+
+    spec = importlib.util.find_spec(package)
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    files = [f"{ours.name}:{ours.stat().st_size}:{ours.stat().st_mtime_ns}"]
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
+                if entry.is_file():
+                    stat = entry.stat()
+                    files.append(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return f"ankigen {__version__}; {package} {'|'.join(files)}"

@@ -12,15 +12,11 @@ A missing, damaged or unwritable file only costs the typesetting.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import importlib.util
 import json
-import os
 from pathlib import Path
 
-from ankigen import __version__
-from ankigen.digests import load_cache_file, save_cache_file
+from ankigen.digests import code_fingerprint, load_cache_file, save_cache_file
 
 # Past this many entries the oldest are forgotten: a cache, not an archive.
 MAX_ENTRIES = 20_000
@@ -76,22 +72,6 @@ def _load(store: Path | None) -> dict[str, list[object]]:
             if isinstance(v, list) and len(v) == 2 and isinstance(v[1], str)}
 
 
-_FINGERPRINT: list[str] = []
-
-
 def _fingerprint() -> str:
-    """This ankigen's version, its typesetting code and latex2mathml's files as installed (name, size, time):
-    a new release of either, or an edited file, makes every entry made before unknown."""
-    if not _FINGERPRINT:
-        spec = importlib.util.find_spec("latex2mathml")
-        folders = list(spec.submodule_search_locations or []) if spec is not None else []
-        ours = Path(__file__).with_name("mathml.py")
-        files = [f"{ours.name}:{ours.stat().st_size}:{ours.stat().st_mtime_ns}"]
-        for folder in folders:
-            with contextlib.suppress(OSError):
-                for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
-                    if entry.is_file():
-                        stat = entry.stat()
-                        files.append(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
-        _FINGERPRINT.append(f"ankigen {__version__}; latex2mathml {'|'.join(files)}")
-    return _FINGERPRINT[0]
+    """This ankigen's version, its typesetting code and latex2mathml's files as installed."""
+    return code_fingerprint("latex2mathml", Path(__file__).with_name("mathml.py"))

@@ -1,0 +1,79 @@
+"""The start of each deck's collection as genanki wrote it, kept between builds so a rebuild need not load genanki.
+
+Before any note, a deck's collection holds genanki's schema and Anki's
+settings, the deck and the notetypes its notes use: nothing else goes into it.
+Loading genanki (which loads asyncio, through cached_property) is a tenth of
+rebuilding one edited deck of many, to write what it wrote the time before.
+apkg.py keeps that start (a small SQLite database) in ankigen's cache folder
+(digests.cache_root), one file per deck, named by a hash of what it was made
+from and of the genanki files that made it; each file carries the sha256 of its
+content. A missing, damaged or unwritable file only costs loading genanki.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from ankigen.digests import cache_root, code_fingerprint
+
+FOLDER = "collections"
+# Past this many files the oldest are removed when one is added: a cache, not an archive.
+MAX_FILES = 1000
+_DIGEST_SIZE = 32
+
+
+def key(*parts: object) -> str:
+    """The name of what ``parts`` (JSON values) make, with this ankigen, apkg.py and genanki as installed."""
+    made_by = code_fingerprint("genanki", Path(__file__).with_name("apkg.py"))
+    return hashlib.sha256(json.dumps([made_by, *parts], ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def load(name: str) -> bytes | None:
+    """The bytes saved as ``name``; None when there are none, or they are not what was saved."""
+    folder = _folder()
+    if folder is None:
+        return None
+    try:
+        stored = (folder / name).read_bytes()
+    except OSError:
+        return None
+    data, digest = stored[:-_DIGEST_SIZE], stored[-_DIGEST_SIZE:]
+    return data if len(stored) > _DIGEST_SIZE and hashlib.sha256(data).digest() == digest else None
+
+
+def save(name: str, data: bytes) -> None:
+    """Keep ``data`` as ``name`` (not flushed to disk: a torn file fails its digest and is made again)."""
+    folder = _folder()
+    if folder is None:
+        return
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor, temp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+        try:
+            with open(descriptor, "wb") as handle:
+                handle.write(data + hashlib.sha256(data).digest())
+            os.replace(temp, folder / name)
+        except BaseException:
+            os.unlink(temp)
+            raise
+        _forget_oldest(folder)
+
+
+def _forget_oldest(folder: Path) -> None:
+    entries = [entry for entry in os.scandir(folder) if not entry.name.startswith(".tmp-")]
+    if len(entries) <= MAX_FILES:
+        return
+    entries.sort(key=lambda entry: entry.stat().st_mtime_ns)
+    for entry in entries[:len(entries) - MAX_FILES]:
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+
+
+def _folder() -> Path | None:
+    root = cache_root()
+    return root / FOLDER if root is not None else None
