@@ -128,10 +128,10 @@ def renumber_deck(source: DeckSource, recall: Callable[[str], tuple[int, Memory]
             cloze, high, memory = renumber(item.cloze, *known)
             memories[key] = (high, memory)
             if cloze is not item.cloze and cloze.deletions != item.cloze.deletions:
-                items[item.key] = dataclasses.replace(item, cloze=cloze)
+                items[item.key] = item._replace(cloze=cloze)
         if items:
-            myth = dataclasses.replace(myth, techniques=tuple(items.get(i.key, i) for i in myth.techniques),
-                                       limitations=tuple(items.get(i.key, i) for i in myth.limitations))
+            myth = myth._replace(techniques=tuple(items.get(i.key, i) for i in myth.techniques),
+                                 limitations=tuple(items.get(i.key, i) for i in myth.limitations))
         myths.append(myth)
     if all(new is old for new, old in zip(myths, source.myths, strict=True)):
         return source, memories

@@ -8,16 +8,14 @@ that decides how one looks on screen.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ankigen.model import Location
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     location: Location
     message: str
     hint: str = ""

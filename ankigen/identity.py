@@ -23,7 +23,7 @@ the matching.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ankigen import ids
 from ankigen.errors import Diagnostic, warning
@@ -60,8 +60,7 @@ class Identities:
         return guid
 
 
-@dataclass(frozen=True)
-class Appeared:
+class Appeared(NamedTuple):
     """A note with no GUID in the lock at its place: new, or moved here."""
 
     path: str
@@ -70,8 +69,7 @@ class Appeared:
     was: str  # its 'was:' as written, or ""
 
 
-@dataclass(frozen=True)
-class Vanished:
+class Vanished(NamedTuple):
     """A note the lock knows that is no longer at its place."""
 
     path: str

@@ -1,5 +1,9 @@
 """The sources in the author's own terms: frozen records with a location on each.
 
+Records made for every note are tuples (NamedTuple): quicker to make and to
+define than frozen dataclasses, which a rebuild of one deck pays for at import.
+``Text`` and ``DeckSource`` stay dataclasses: their equality leaves fields out.
+
 The loader produces these and nothing downstream reads YAML again, so every
 later stage can point an error at the line the author wrote.
 """
@@ -22,8 +26,7 @@ class Location(NamedTuple):  # a tuple, not a dataclass: a build makes hundreds 
     column: int = 1
 
 
-@dataclass(frozen=True)
-class Citation:
+class Citation(NamedTuple):
     title: str
     author: str = ""
     date: str = ""
@@ -89,8 +92,7 @@ def _written_index(value: str, written: str, offset: int) -> int | None:
     return found
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """A technique or limitation: becomes one cloze note."""
 
     kind: ItemKind
@@ -103,8 +105,7 @@ class Item:
     was: str = ""  # 'was:': its id before a rename, or 'myth/item' (see identity.py)
 
 
-@dataclass(frozen=True)
-class TrueStatement:
+class TrueStatement(NamedTuple):
     """A further true statement about a myth's subject: becomes a "Myth or fact?" card answered "Fact"."""
 
     key: str
@@ -113,8 +114,7 @@ class TrueStatement:
     location: Location
 
 
-@dataclass(frozen=True)
-class Myth:
+class Myth(NamedTuple):
     key: str
     key_is_explicit: bool
     myth: Text

@@ -25,7 +25,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 
 from ankigen import __version__
 from ankigen.atomic import OutputError, Stager, build_folder, replace_all, stage_bytes
@@ -66,8 +67,7 @@ DEFAULT_SOURCES = "cards"
 FORMATS = ("apkg", "html")
 
 
-@dataclass(frozen=True)
-class BuildOptions:
+class BuildOptions(NamedTuple):
     formats: tuple[str, ...] = FORMATS
     answers: str = "key"  # the sheet's answers: "key" (at the end) or "inline"
     layout: str = "sheet"  # the sheet's layout: "sheet" or "cards"
@@ -77,8 +77,10 @@ class BuildOptions:
         return f"formats={','.join(self.formats)};answers={self.answers};layout={self.layout}"
 
 
-@dataclass(frozen=True)
-class Changes:
+DEFAULT_OPTIONS = BuildOptions()
+
+
+class Changes(NamedTuple):
     added: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
@@ -90,8 +92,7 @@ class Changes:
         return bool(self.added or self.changed or self.removed or self.moved)
 
 
-@dataclass(frozen=True)
-class DeckReport:
+class DeckReport(NamedTuple):
     key: str
     name: str
     myth_notes: int
@@ -261,8 +262,7 @@ def _folder_identity(folder: Path) -> tuple[int, int] | None:
     return info.st_dev, info.st_ino
 
 
-@dataclass(frozen=True)
-class _Loaded:
+class _Loaded(NamedTuple):
     path: Path
     raw: bytes
     source: DeckSource
@@ -312,8 +312,7 @@ def _load_deck(file: _SourceFile, full_lint: bool, number: Callable[[DeckSource]
     return source, deck, diagnostics
 
 
-@dataclass(frozen=True)
-class _DeckId:
+class _DeckId(NamedTuple):
     """What the check for duplicate deck ids needs of a source (not the whole parsed source)."""
 
     key: str
@@ -365,7 +364,7 @@ def check(paths: Sequence[str]) -> Outcome:
     return outcome
 
 
-def build(paths: Sequence[str], out_dir: Path, options: BuildOptions = BuildOptions(),
+def build(paths: Sequence[str], out_dir: Path, options: BuildOptions = DEFAULT_OPTIONS,
           dry_run: bool = False, now: int | None = None,
           progress: Callable[[int, int], None] | None = None) -> Outcome:
     """Build every deck into ``out_dir``; with ``dry_run`` only report what would be written (for --check).
@@ -442,7 +441,7 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
         in_workers = worker_count(len(jobs), sum(weights)) > 1
         done = (lambda count: progress(len(settled) + len(made) + count, len(files))) if progress else None
         # Workers stage their outputs themselves; in this process a thread does it while the next deck is made.
-        job_context = dataclasses.replace(context, stager=None if in_workers else stager)
+        job_context = context._replace(stager=None if in_workers else stager)
         results = run_jobs(_make_deck, job_context, jobs, weights, done)
         made.update(zip(indexes, results, strict=True))
 
@@ -464,7 +463,7 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
         moves, problems = _find_moves(made, retiring, lock)
         diagnostics.extend(problems)
         if moves:  # build again the decks that notes moved from or to, now knowing which
-            context = dataclasses.replace(context, carried=moves,
+            context = context._replace(carried=moves,
                                           moved_out=frozenset(guid for guid, _ in moves.values()))
             again = sorted(index for index, result in made.items() if result.deck is not None and (
                 any(a.path in moves for a in result.appeared) or
@@ -557,8 +556,7 @@ def _find_moves(made: dict[int, _Made], retiring: dict[str, DeckState], lock: Lo
 Output = bytes | Path | Future[Path]
 
 
-@dataclass(frozen=True)
-class _SourceFile:
+class _SourceFile(NamedTuple):
     path: Path
     shown: str  # the path as messages show it
     raw: bytes | None  # None when it cannot be read or is too large: the loader says why
@@ -574,15 +572,14 @@ def _read_source(path: Path) -> bytes | None:
         return None
 
 
-@dataclass(frozen=True)
-class _BuildContext:
+class _BuildContext(NamedTuple):
     out_dir: Path
     options: BuildOptions
     lock: Lock
     now: int
     dry_run: bool
     latest: int = 0  # the newest time the lock holds: a new (or restored) note is stamped later than any
-    carried: dict[str, tuple[str, NoteState]] = field(default_factory=dict)  # path -> GUID and state it moved with
+    carried: Mapping[str, tuple[str, NoteState]] = MappingProxyType({})  # path -> GUID and state it moved with
     moved_out: frozenset[str] = frozenset()  # GUIDs that moved to another place: not retired where they were
     token: str = ""  # names this build's temp files (see atomic.build_folder)
     stager: Stager | None = None  # in this process: stage outputs in a thread (None: each worker stages its own)
