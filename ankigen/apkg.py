@@ -156,11 +156,10 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
     note_ids = ids.note_ids(note.guid for note, _ in everything)
     for note, suspended in everything:
         note_id, mod = note_ids[note.guid], note_mod[note.guid]
-        notes.append(_note_row(note, note_id, note.notetype.id, mod))
-        queue = -1 if suspended else 0
-        ords = [number - 1 for number in note.card_numbers] if note.is_cloze else [0]
-        cards += [_card_row(note_id + offset, note_id, deck.deck_id, ord_, mod, queue)
-                  for offset, ord_ in enumerate(ords, 1)]
+        notetype = note.notetype
+        notes.append(_note_row(note, note_id, notetype.id, mod))
+        ords = [number - 1 for number in note.card_numbers] if notetype.is_cloze else [0]
+        cards += _card_rows(note_id, deck.deck_id, ords, mod, -1 if suspended else 0)
     notes.sort()
     cards.sort()
     start, indexes = _collection_start(deck, tuple(used.values()))
@@ -213,9 +212,11 @@ def _note_row(note: Note, note_id: int, notetype_id: int, mod: int) -> tuple[obj
     return (note_id, note.guid, notetype_id, mod, -1, tags, "\x1f".join(note.fields), note.fields[0], 0, 0, "")
 
 
-def _card_row(card_id: int, note_id: int, deck_id: int, ord_: int, mod: int, queue: int) -> tuple[object, ...]:
-    """A cards row as genanki's Card.write_to_db makes it: new, due 0; queue -1 when suspended."""
-    return (card_id, note_id, deck_id, ord_, mod, -1, 0, queue, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
+def _card_rows(note_id: int, deck_id: int, ords: list[int], mod: int, queue: int) -> list[tuple[object, ...]]:
+    """A note's cards rows as genanki's Card.write_to_db makes them: new, due 0; queue -1 when suspended. The
+    card ids follow the note's (see ids.note_id)."""
+    return [(note_id + offset, note_id, deck_id, ord_, mod, -1, 0, queue, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
+            for offset, ord_ in enumerate(ords, 1)]
 
 
 @cache
