@@ -9,7 +9,6 @@ and cloze markup are not counted, a cloze deletion counts as its answer.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections import Counter
@@ -276,6 +275,8 @@ def words(text: str) -> list[str]:
 
 def _similarity(a: Sequence[str], b: Sequence[str], threshold: float) -> float:
     """difflib's ratio of two word lists, or 0.0 as soon as a cheap bound shows it is below ``threshold``."""
+    import difflib  # here: `build` runs only the identity rule, and need not load it
+
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
         return 0.0
