@@ -1,0 +1,58 @@
+"""The load stage's fast paths agree with the simple versions they replace (kept here or in the module as oracles).
+
+cloze.py: text without a backslash is split with str.find (``_parse_without_backslash``)
+instead of the scanner that knows escapes and math (``_parse_any``).
+"""
+
+from __future__ import annotations
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from ankigen import cloze
+from ankigen.cloze import ClozeSyntaxError, ClozeText
+from tests.case_corpus import CASES
+
+
+def outcome(parse: object, text: str, first_number: int) -> ClozeText | tuple[int, str, str]:
+    """What a parser makes of ``text``: the parsed text, or the error a user would see (offset, message, hint)."""
+    try:
+        return parse(text, first_number)  # type: ignore[operator, no-any-return]
+    except ClozeSyntaxError as exc:
+        return exc.offset, exc.message, exc.hint
+
+
+# Everything that means something to a cloze without a backslash, and what sits close to it.
+backslash_free = st.lists(st.sampled_from(["{", "}", "{{", "}}", "{{{", "}}}", ":", "::", ":::", "c2::", "C3::",
+                                           "c 4::", "c51::", "c0::", "c1::", "a", "word ", " ", "`", "\n", "é",
+                                           "$", "text", "#"]), max_size=24).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(backslash_free, st.integers(min_value=1, max_value=3))
+@example("a {{b}} c}} {{e::f}}", 2)
+@example("{{a}}" * 51, 2)
+@example("{{c3::a}} {{b}} {{c}} {{c2::d}}", 2)
+@example("{{{a}}}}", 2)
+@example("x{{{{b}}}}", 2)
+def test_text_without_a_backslash_parses_as_the_general_scanner_parses_it(text: str, first_number: int) -> None:
+    assert outcome(cloze._parse_without_backslash, text, first_number) == \
+        outcome(cloze._parse_any, text, first_number)
+
+
+def test_every_backslash_free_cloze_in_the_case_corpus_parses_the_same() -> None:
+    """Each '{{' line of a hostile case, and each of its quoted values, whole."""
+    seen = 0
+    for path in sorted(CASES.iterdir()):
+        for line in path.read_text("utf-8", "replace").splitlines():
+            for text in {line, line.partition(": ")[2].strip("'\"")}:
+                if ("{" in text or "}" in text) and "\\" not in text:
+                    seen += 1
+                    assert outcome(cloze._parse_without_backslash, text, 2) == outcome(cloze._parse_any, text, 2)
+    assert seen > 50
+
+
+def test_parse_cloze_takes_the_fast_path_only_without_a_backslash() -> None:
+    assert cloze.parse_cloze("{{a}} and {{b::hint}}") == cloze._parse_any("{{a}} and {{b::hint}}", 2)
+    assert cloze.parse_cloze(r"\(x{{a}}\) \{{b}}") == cloze._parse_any(r"\(x{{a}}\) \{{b}}", 2)
+    assert [d.number for d in cloze.parse_cloze("{{a}} {{c2::b}} {{c}}").deletions] == [3, 2, 4]
