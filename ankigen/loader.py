@@ -34,6 +34,7 @@ MAX_DECK_ID = 250
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML = "tag:yaml.org,2002:"
+_STR_TAG = _YAML + "str"
 # Plain scalars the reader must tell apart; every other one is text to it, whatever it looks like.
 # A plain '=' or '<<' is text too ('tags: [=, <<]'): only a '<<' key means a merge, and
 # ``_Reader.mapping`` looks for that itself.
@@ -49,13 +50,14 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """
 
     def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool] | bool) -> str:
-        if kind is yaml.ScalarNode:
-            assert isinstance(implicit, tuple)
-            return _PLAIN_TAGS.get(value, _YAML + "str") if implicit[0] else _YAML + "str"
+        if kind is yaml.ScalarNode:  # implicit is (plain, quoted) for a scalar
+            return _PLAIN_TAGS.get(value, _STR_TAG) if implicit[0] else _STR_TAG  # type: ignore[index]
         return str(super().resolve(kind, value, implicit))
 
 # What no value may hold, though YAML's escapes can make it: control characters (Anki's field separator
-# U+001F among them), noncharacters (ankigen's placeholders) and lone surrogates.
+# U+001F among them), noncharacters (ankigen's placeholders) and lone surrogates. Each is a control, a
+# surrogate or unassigned, none printable: a str.isprintable() value holds none (tests/test_fast_parse.py
+# checks every code point), and only the others are searched.
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 # One text of a card or a description; a card's text is read in seconds (check warns past 300 characters),
 # and this bound keeps rendering each text's Markdown quick whatever it holds.
@@ -79,6 +81,9 @@ _ITEM_KEYS = ("name", "id", "text", "was")
 _ITEM_REQUIRED = ("name", "text")
 _TRUE_STATEMENT_KEYS = ("id", "text")
 _TRUE_STATEMENT_REQUIRED = ("text",)
+# How messages name an item's list, the item, its id and its 'was' (made once, not for every item).
+_ITEM_WORDS: dict[str, tuple[str, str, str, str]] = {
+    kind: (f"'{kind}s'", f"a {kind}", f"the {kind} id", f"the {kind}'s 'was'") for kind in ("technique", "limitation")}
 
 T = TypeVar("T")
 _MYTHS = object()  # the scope of myth ids (item ids are scoped by their myth's node)
@@ -135,7 +140,7 @@ def parse_source(data: bytes, path: str, base_dir: str = "",
     if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _YAML + "null" and not root.value):
         return None, [error(Location(path, 1, 1), "the file is empty",
                             "a source needs at least 'deck:' and 'myths:'; see the README for an example")]
-    refused = _refuse_aliases_and_depth(root, text, path) if _may_hold_anchors(text) else _refuse_depth(root, path)
+    refused = _refuse_aliases_and_depth(root, text, path) if _may_hold_anchors(text) else _refuse_depth_by_levels(root, path)
     if refused:
         return None, refused
     reader = _Reader(path, text)
@@ -374,7 +379,27 @@ def _refuse_depth(root: yaml.Node, path: str) -> list[Diagnostic]:
     return []
 
 
-_STR_TAG = _YAML + "str"
+def _refuse_depth_by_levels(root: yaml.Node, path: str) -> list[Diagnostic]:
+    """_refuse_depth, quicker: one level of the tree at a time, in lists, with no depth kept for each node.
+
+    It only asks whether a list or mapping at MAX_DEPTH has an entry; when one
+    has (a hostile file), _refuse_depth, which it must agree with, finds which to report.
+    """
+    scalar = yaml.ScalarNode
+    level = [] if type(root) is scalar else [root]
+    for _ in range(MAX_DEPTH - 1):  # ``level`` holds the collections at depth 1, 2, ...
+        below: list[yaml.Node] = []
+        for node in level:
+            if type(node) is yaml.SequenceNode:
+                below += [child for child in node.value if type(child) is not scalar]
+            else:
+                below += [part for pair in node.value for part in pair if type(part) is not scalar]
+        if not below:
+            return []
+        level = below
+    return _refuse_depth(root, path) if any(node.value for node in level) else []
+
+
 _MAP_TAG = _YAML + "map"
 
 
@@ -390,7 +415,10 @@ def _plain_mapping(node: yaml.Node, allowed: tuple[str, ...], required: tuple[st
         if key in entries or key not in allowed:
             return None
         entries[key] = value_node
-    return entries if all(key in entries for key in required) else None
+    for key in required:
+        if key not in entries:
+            return None
+    return entries
 
 
 def _kind(node: yaml.Node) -> str:
@@ -479,9 +507,12 @@ class _Reader:
 
     def scalar(self, node: yaml.Node, what: str, hint: str) -> str | None:
         if type(node) is yaml.ScalarNode and node.tag == _STR_TAG and node.value and not node.value.isspace():
-            odd = _NOT_TEXT.search(node.value)
+            value: str = node.value
+            if value.isprintable():  # the usual case, nothing to report (quicker than the search; see _NOT_TEXT)
+                return value
+            odd = _NOT_TEXT.search(value)
             if odd is None:
-                return str(node.value)  # the usual case, nothing to report
+                return value
             self._not_text(node, odd.group())
             return None
         if not self.admit(node):
@@ -573,14 +604,19 @@ class _Reader:
         values = (self.scalar(child, "a tag", hint) for child in node.value)
         return tuple(value for value in values if value is not None)
 
-    def sequence(self, node: yaml.Node, what: str, read: Callable[[yaml.Node], T | None]) -> list[T]:
+    def sequence(self, node: yaml.Node, what: str, read: Callable[..., T | None], *args: object) -> list[T]:
+        """``read(child, *args)`` for each entry of a list node, the entries it could read."""
         if not self.admit(node):
             return []
         if not isinstance(node, yaml.SequenceNode):
             self.error(node, f"{what} must be a list ('- ' entries), not {_kind(node)}")
             return []
-        results = (read(child) for child in node.value)
-        return [result for result in results if result is not None]
+        results = []
+        for child in node.value:
+            result = read(child, *args)
+            if result is not None:
+                results.append(result)
+        return results
 
     def claim(self, scope: object, key: str, where: Location, what: str) -> None:
         """Report a second use of ``key`` in ``scope`` (at ``where``), even when its entry has other mistakes."""
@@ -683,7 +719,7 @@ class _Reader:
             return []
         if isinstance(node, yaml.ScalarNode) and node.tag == _YAML + "null" and self.admit(node):
             return []  # "true_statements:" with nothing after it: an empty list
-        return self.sequence(node, "'true_statements'", lambda child: self.true_statement(child, node))
+        return self.sequence(node, "'true_statements'", self.true_statement, node)
 
     def true_statement(self, node: yaml.Node, scope: yaml.Node) -> TrueStatement | None:
         entries = self.mapping(node, "a true statement", _TRUE_STATEMENT_KEYS, _TRUE_STATEMENT_REQUIRED)
@@ -704,23 +740,24 @@ class _Reader:
             return []
         if isinstance(node, yaml.ScalarNode) and node.tag == _YAML + "null" and self.admit(node):
             return []  # "techniques:" with nothing after it: an empty list
-        return self.sequence(node, f"'{kind}s'", lambda child: self.item(child, kind, myth))
+        return self.sequence(node, _ITEM_WORDS[kind][0], self.item, kind, myth)
 
     def item(self, node: yaml.Node, kind: ItemKind, myth: yaml.Node) -> Item | None:
-        entries = self.mapping(node, f"a {kind}", _ITEM_KEYS, _ITEM_REQUIRED)
+        words = _ITEM_WORDS[kind]
+        entries = self.mapping(node, words[1], _ITEM_KEYS, _ITEM_REQUIRED)
         if entries is None:
             return None
         where = self.location(node)
         name = self.text(entries["name"], "'name'") if "name" in entries else None
         text = self.text(entries["text"], "'text'") if "text" in entries else None
-        key = self.key(entries["id"], f"the {kind} id") if "id" in entries else \
+        key = self.key(entries["id"], words[2]) if "id" in entries else \
             (ids.slugify(name.source) if name else None)
         if key is not None:  # one scope per myth: its techniques and limitations together
             self.claim(myth, key, where, "technique or limitation id")
         cloze = self.cloze(text) if text is not None else None
         if name is None or text is None or key is None or cloze is None:
             return None
-        was = self.was(entries["was"], f"the {kind}'s 'was'", parts=2) if "was" in entries else ""
+        was = self.was(entries["was"], words[3], parts=2) if "was" in entries else ""
         return Item(kind=kind, key=key, key_is_explicit="id" in entries, name=name, text=text, cloze=cloze,
                     location=where, was=was)
 

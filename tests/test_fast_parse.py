@@ -6,10 +6,11 @@ instead of the scanner that knows escapes and math (``_parse_any``).
 
 from __future__ import annotations
 
+import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ankigen import cloze
+from ankigen import cloze, loader
 from ankigen.cloze import ClozeSyntaxError, ClozeText
 from tests.case_corpus import CASES
 
@@ -56,3 +57,50 @@ def test_parse_cloze_takes_the_fast_path_only_without_a_backslash() -> None:
     assert cloze.parse_cloze("{{a}} and {{b::hint}}") == cloze._parse_any("{{a}} and {{b::hint}}", 2)
     assert cloze.parse_cloze(r"\(x{{a}}\) \{{b}}") == cloze._parse_any(r"\(x{{a}}\) \{{b}}", 2)
     assert [d.number for d in cloze.parse_cloze("{{a}} {{c2::b}} {{c}}").deletions] == [3, 2, 4]
+
+
+def test_no_printable_character_is_one_a_value_may_not_hold() -> None:
+    """loader._Reader.scalar skips the _NOT_TEXT search for str.isprintable() values: every code point agrees."""
+    from ankigen.loader import _NOT_TEXT
+
+    refused = [chr(code) for code in range(0x110000) if _NOT_TEXT.match(chr(code))]
+    assert len(refused) == 29 + 1 + 31 + 2048 + 32 + 2  # C0 but tab and breaks, DEL, C1 but NEL, surrogates, nonchars
+    assert not any(char.isprintable() for char in refused)
+
+
+
+nested = st.recursive(st.sampled_from(["x", "", "a: b"]) | st.integers(0, 9),
+                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("abc"), inner,
+                                                                                  max_size=3), max_leaves=10)
+
+
+def _deep(value: object, depth: int, mapping: bool) -> object:
+    for _ in range(depth):
+        value = {"k": value} if mapping else [value]
+    return value
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(nested, st.integers(25, 34), st.booleans()), max_size=4), st.booleans())
+@example([([], 31, False)], False)
+@example([([1], 30, False)], True)
+@example([({}, 30, True)], False)
+def test_the_depth_check_by_levels_refuses_what_the_walk_refuses(parts: list, flow: bool) -> None:  # type: ignore[type-arg]
+    """loader._refuse_depth_by_levels is _refuse_depth, one level at a time; files near the limit of 32."""
+    text = yaml.safe_dump({"myths": [_deep(value, depth, mapping) for value, depth, mapping in parts]},
+                          default_flow_style=flow)
+    root = yaml.compose(text, Loader=loader._Loader)
+    assert loader._refuse_depth_by_levels(root, "f.yaml") == loader._refuse_depth(root, "f.yaml")
+
+
+def test_the_depth_check_by_levels_agrees_on_every_case_that_composes() -> None:
+    composed = 0
+    for path in sorted(CASES.glob("*.yaml")):
+        try:
+            root = yaml.compose(path.read_bytes().decode("utf-8").removeprefix("\ufeff"), Loader=loader._Loader)
+        except (yaml.YAMLError, UnicodeDecodeError, RecursionError):
+            continue
+        if root is not None:
+            composed += 1
+            assert loader._refuse_depth_by_levels(root, path.name) == loader._refuse_depth(root, path.name)
+    assert composed > 100
