@@ -115,8 +115,8 @@ def _parse_without_backslash(text: str, first_number: int) -> ClozeText:
     if numbered:
         return ClozeText(tuple(pieces), tuple(_number(raw, first_number)))
     new = tuple.__new__  # Deletion(...) without the Python-level __new__ of a NamedTuple: the same tuple
-    return ClozeText(tuple(pieces), tuple(new(Deletion, (number, answer, hint, offset, False, False))
-                                          for number, (_, answer, hint, offset, _) in enumerate(raw, first_number)))
+    return ClozeText(tuple(pieces), tuple([new(Deletion, (number, answer, hint, offset, False, False))
+                                           for number, (_, answer, hint, offset, _) in enumerate(raw, first_number)]))
 
 
 def _parse_any(text: str, first_number: int) -> ClozeText:

@@ -140,11 +140,19 @@ def parse_source(data: bytes, path: str, base_dir: str = "",
     if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _YAML + "null" and not root.value):
         return None, [error(Location(path, 1, 1), "the file is empty",
                             "a source needs at least 'deck:' and 'myths:'; see the README for an example")]
-    refused = _refuse_aliases_and_depth(root, text, path) if _may_hold_anchors(text) else _refuse_depth_by_levels(root, path)
+    anchored = _may_hold_anchors(text)
+    refused = _refuse_aliases_and_depth(root, text, path) if anchored else []
     if refused:
         return None, refused
     reader = _Reader(path, text)
     deck = reader.deck(root, base_dir)
+    if reader.diagnostics and not anchored:
+        # Checked after reading, and only when there is something to report: a read that finds nothing has
+        # looked at every node, none deeper than the format's few levels. A file too deep is told only that,
+        # as if this walk had come first (the reader never goes deeper than the format, whatever it holds).
+        refused = _refuse_depth(root, path)
+        if refused:
+            return None, refused
     if texts is not None:
         texts.extend(reader.texts)
     return (deck if not reader.diagnostics else None), reader.diagnostics
@@ -377,27 +385,6 @@ def _refuse_depth(root: yaml.Node, path: str) -> list[Diagnostic]:
             return [error(where, "the YAML is nested too deeply", _DEPTH_HINT)]
         stack.extend((child, depth + 1) for child in reversed(children) if not isinstance(child, yaml.ScalarNode))
     return []
-
-
-def _refuse_depth_by_levels(root: yaml.Node, path: str) -> list[Diagnostic]:
-    """_refuse_depth, quicker: one level of the tree at a time, in lists, with no depth kept for each node.
-
-    It only asks whether a list or mapping at MAX_DEPTH has an entry; when one
-    has (a hostile file), _refuse_depth, which it must agree with, finds which to report.
-    """
-    scalar = yaml.ScalarNode
-    level = [] if type(root) is scalar else [root]
-    for _ in range(MAX_DEPTH - 1):  # ``level`` holds the collections at depth 1, 2, ...
-        below: list[yaml.Node] = []
-        for node in level:
-            if type(node) is yaml.SequenceNode:
-                below += [child for child in node.value if type(child) is not scalar]
-            else:
-                below += [part for pair in node.value for part in pair if type(part) is not scalar]
-        if not below:
-            return []
-        level = below
-    return _refuse_depth(root, path) if any(node.value for node in level) else []
 
 
 _MAP_TAG = _YAML + "map"

@@ -80,27 +80,78 @@ def _deep(value: object, depth: int, mapping: bool) -> object:
     return value
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.tuples(nested, st.integers(25, 34), st.booleans()), max_size=4), st.booleans())
-@example([([], 31, False)], False)
-@example([([1], 30, False)], True)
-@example([({}, 30, True)], False)
-def test_the_depth_check_by_levels_refuses_what_the_walk_refuses(parts: list, flow: bool) -> None:  # type: ignore[type-arg]
-    """loader._refuse_depth_by_levels is _refuse_depth, one level at a time; files near the limit of 32."""
-    text = yaml.safe_dump({"myths": [_deep(value, depth, mapping) for value, depth, mapping in parts]},
-                          default_flow_style=flow)
-    root = yaml.compose(text, Loader=loader._Loader)
-    assert loader._refuse_depth_by_levels(root, "f.yaml") == loader._refuse_depth(root, "f.yaml")
+def parse_source_depth_first(data: bytes, path: str) -> tuple[object, list[object], list[object]]:
+    """loader.parse_source as first written: the depth of every file walked before it is read (the oracle)."""
+    text, problem = loader._decode(data, path)
+    if problem is not None:
+        return None, [problem], []
+    try:
+        root = yaml.compose(text, Loader=loader._Loader)
+    except (yaml.YAMLError, RecursionError):
+        return (*loader.parse_source(data, path), [])  # refused before any walk: no reading to reorder
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == loader._YAML + "null" and not root.value):
+        return (*loader.parse_source(data, path), [])
+    refused = loader._refuse_aliases_and_depth(root, text, path)
+    if refused:
+        return None, list(refused), []
+    reader = loader._Reader(path, text)
+    deck = reader.deck(root, "")
+    return (deck if not reader.diagnostics else None), list(reader.diagnostics), list(reader.texts)
 
 
-def test_the_depth_check_by_levels_agrees_on_every_case_that_composes() -> None:
-    composed = 0
-    for path in sorted(CASES.glob("*.yaml")):
-        try:
-            root = yaml.compose(path.read_bytes().decode("utf-8").removeprefix("\ufeff"), Loader=loader._Loader)
-        except (yaml.YAMLError, UnicodeDecodeError, RecursionError):
-            continue
-        if root is not None:
-            composed += 1
-            assert loader._refuse_depth_by_levels(root, path.name) == loader._refuse_depth(root, path.name)
-    assert composed > 100
+def parse_source_now(data: bytes, path: str) -> tuple[object, list[object], list[object]]:
+    texts: list[object] = []
+    deck, problems = loader.parse_source(data, path, texts=texts)  # type: ignore[arg-type]
+    return deck, list(problems), texts
+
+
+# A source that reads cleanly; any value (or the whole entry) can be replaced by something deep.
+_GOOD = {"deck": "D", "id": "d", "description": "about", "source": {"title": "T", "author": "A"}, "tags": ["t"],
+         "myths": [{"id": "m", "myth": "M", "fact": "F", "tags": ["a"], "true_statements": [{"text": "S"}],
+                    "techniques": [{"name": "N", "text": "a {{b}} c", "was": "x"}],
+                    "limitations": [{"name": "L", "id": "l", "text": "{{c2::d}} e"}], "was": "old"}]}
+
+
+def _places(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Every place in ``value`` (a path of keys and indexes) a deep value can be put."""
+    found = [path]
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += _places(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found += _places(inner, (*path, index))
+    return found
+
+
+def _put(value: object, path: tuple[object, ...], new: object) -> object:
+    if not path:
+        return new
+    if isinstance(value, dict):  # (a key it does not have yet is added)
+        return {**value, path[0]: _put(value.get(path[0]), path[1:], new)}
+    assert isinstance(value, list) and isinstance(path[0], int)
+    return [_put(inner, path[1:], new) if index == path[0] else inner for index, inner in enumerate(value)]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from([*_places(_GOOD), ("extra",), ("myths", 0, "extra"), ("source", "url")]), nested,
+       st.integers(0, 36), st.booleans(), st.booleans(), st.booleans())
+@example((), [], 0, False, False, False)
+@example(("myths", 0, "techniques", 0, "text"), [1], 32, False, False, False)
+@example(("myths", 0, "extra"), [1], 33, True, False, False)
+@example(("source", "url"), {}, 31, True, True, False)
+def test_a_file_is_told_it_is_too_deep_as_if_depth_were_checked_before_reading(
+        place: tuple[object, ...], value: object, depth: int, mapping: bool, flow: bool, anchor: bool) -> None:
+    """parse_source checks depth only when a read finds problems; the outcome is the depth-first one."""
+    text = yaml.safe_dump(_put(_GOOD, place, _deep(value, depth, mapping)), default_flow_style=flow, allow_unicode=True)
+    if anchor:
+        text = text.replace("deck: D", "deck: &a D", 1)
+    data = text.encode()
+    assert parse_source_now(data, "f.yaml") == parse_source_depth_first(data, "f.yaml")
+
+
+def test_every_case_is_read_as_if_depth_were_checked_before_reading() -> None:
+    for path in sorted(CASES.iterdir()):
+        if path.suffix == ".yaml":
+            data = path.read_bytes()
+            assert parse_source_now(data, path.name) == parse_source_depth_first(data, path.name), path.name
