@@ -8,6 +8,7 @@ mistake in a file before giving up, so authors fix a file in one pass.
 from __future__ import annotations
 
 import difflib
+import operator
 import re
 import unicodedata
 from collections.abc import Callable
@@ -49,15 +50,21 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     does not matter; working that out for every scalar took a sixth of composing.
     """
 
+    # The composer calls these around every node for path resolvers, which the safe loader has none of: builtins
+    # that take the same arguments and do nothing are quicker than BaseResolver's methods that return at once.
+    descend_resolver = staticmethod(operator.is_)
+    ascend_resolver = staticmethod(tuple)
+
     def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool] | bool) -> str:
         if kind is yaml.ScalarNode:  # implicit is (plain, quoted) for a scalar
             return _PLAIN_TAGS.get(value, _STR_TAG) if implicit[0] else _STR_TAG  # type: ignore[index]
-        return str(super().resolve(kind, value, implicit))
+        return _COLLECTION_TAG[kind]  # (what BaseResolver.resolve answers, without path resolvers)
 
 # What no value may hold, though YAML's escapes can make it: control characters (Anki's field separator
 # U+001F among them), noncharacters (ankigen's placeholders) and lone surrogates. Each is a control, a
 # surrogate or unassigned, none printable: a str.isprintable() value holds none (tests/test_fast_parse.py
 # checks every code point), and only the others are searched.
+_COLLECTION_TAG: dict[type[yaml.Node], str] = {yaml.SequenceNode: _YAML + "seq", yaml.MappingNode: _YAML + "map"}
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 # One text of a card or a description; a card's text is read in seconds (check warns past 300 characters),
 # and this bound keeps rendering each text's Markdown quick whatever it holds.

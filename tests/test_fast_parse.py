@@ -155,3 +155,39 @@ def test_every_case_is_read_as_if_depth_were_checked_before_reading() -> None:
         if path.suffix == ".yaml":
             data = path.read_bytes()
             assert parse_source_now(data, path.name) == parse_source_depth_first(data, path.name), path.name
+
+
+class ResolvingLoader(loader._BaseLoader):  # type: ignore[misc, name-defined]
+    """loader._Loader as first written: BaseResolver's path-resolver hooks, and its resolve for collections."""
+
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            return loader._PLAIN_TAGS.get(value, loader._STR_TAG) if implicit[0] else loader._STR_TAG
+        return str(super().resolve(kind, value, implicit))
+
+
+def _tree(node: yaml.Node | None) -> object:
+    """Everything the reader and the messages use of a node tree."""
+    if node is None:
+        return None
+    marks = [(mark.index, mark.line, mark.column) for mark in (node.start_mark, node.end_mark)]
+    if isinstance(node, yaml.ScalarNode):
+        return type(node).__name__, node.tag, node.value, node.style, marks
+    parts = [(_tree(key), _tree(value)) for key, value in node.value] if isinstance(node, yaml.MappingNode) else \
+        [_tree(child) for child in node.value]
+    return type(node).__name__, node.tag, parts, node.flow_style, marks
+
+
+def test_the_loader_composes_every_case_and_the_example_as_the_resolving_loader_does() -> None:
+    sources = [path.read_bytes() for path in sorted(CASES.glob("*.yaml"))] + \
+        [path.read_bytes() for path in sorted((CASES.parent.parent / "cards").glob("*.yaml"))]
+    composed = 0
+    for data in sources:
+        try:
+            text = data.decode("utf-8").removeprefix("\ufeff")
+            expected = _tree(yaml.compose(text, Loader=ResolvingLoader))
+        except (yaml.YAMLError, UnicodeDecodeError, RecursionError):
+            continue
+        composed += 1
+        assert _tree(yaml.compose(text, Loader=loader._Loader)) == expected
+    assert composed > 100
