@@ -65,6 +65,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 # surrogate or unassigned, none printable: a str.isprintable() value holds none (tests/test_fast_parse.py
 # checks every code point), and only the others are searched.
 _COLLECTION_TAG: dict[type[yaml.Node], str] = {yaml.SequenceNode: _YAML + "seq", yaml.MappingNode: _YAML + "map"}
+# Location(...) without the Python-level __new__ of a NamedTuple (the same tuple): the reader makes one per entry.
+_new_tuple = tuple.__new__
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 # One text of a card or a description; a card's text is read in seconds (check warns past 300 characters),
 # and this bound keeps rendering each text's Markdown quick whatever it holds.
@@ -438,7 +440,8 @@ class _Reader:
     # -- plumbing ---------------------------------------------------------------
 
     def location(self, node: yaml.Node) -> Location:
-        return Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+        mark = node.start_mark
+        return _new_tuple(Location, (self.path, mark.line + 1, mark.column + 1))
 
     def error(self, node: yaml.Node, message: str, hint: str = "") -> None:
         self.diagnostics.append(error(self.location(node), message, hint))
@@ -557,9 +560,9 @@ class _Reader:
         start = mark.index
         if "\n" not in value:  # on one line, as written or in quotes: each character is a column
             if end - start == len(value) and source.startswith(value, start):
-                return Text(value, Location(self.path, mark.line + 1, mark.column + 1), True)
+                return Text(value, _new_tuple(Location, (self.path, mark.line + 1, mark.column + 1)), True)
             if end - start == len(value) + 2 and source[start] in "'\"" and source.startswith(value, start + 1):
-                return Text(value, Location(self.path, mark.line + 1, mark.column + 2), True)
+                return Text(value, _new_tuple(Location, (self.path, mark.line + 1, mark.column + 2)), True)
         return Text(value, self.location(node), False, source[start:end])
 
     def key(self, node: yaml.Node, what: str) -> str | None:

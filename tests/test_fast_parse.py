@@ -191,3 +191,16 @@ def test_the_loader_composes_every_case_and_the_example_as_the_resolving_loader_
         composed += 1
         assert _tree(yaml.compose(text, Loader=loader._Loader)) == expected
     assert composed > 100
+
+
+def test_locations_made_without_the_named_tuple_constructor_are_locations() -> None:
+    from ankigen.model import Location
+
+    texts: list[object] = []
+    deck, problems = loader.parse_source(yaml.safe_dump(_GOOD).encode(), "f.yaml", texts=texts)  # type: ignore[arg-type]
+    assert deck is not None and not problems
+    myth = deck.myths[0]
+    for location in (deck.location, myth.location, myth.myth.location, myth.techniques[0].location,
+                     *(text.location for text in texts)):  # type: ignore[attr-defined]
+        assert type(location) is Location and location == Location("f.yaml", location.line, location.column)
+        assert location.path == "f.yaml" and location.line >= 1
