@@ -38,7 +38,7 @@ from typing import NamedTuple
 
 from ankigen.cards import DeckCards, Note
 from ankigen.labels import ENGLISH, Labels, labels
-from ankigen.mathml import deletions_in_math, typeset_math
+from ankigen.mathml import deletions_in_math, typeset_formulas
 from ankigen.media import image_size
 
 ANSWERS = ("key", "inline")
@@ -54,6 +54,7 @@ _ANKI_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
 # values double-quoted and escaped: these patterns can't be fooled by a '>'.
 _LINK_TAG = re.compile(r"<a\b([^>]*)>|</a>")
 _IMG_TAG = re.compile(r"<img\b[^>]*>")
+_IMAGE_OR_LINK = re.compile(r"<(?:img|a|/a>)")  # where _IMG_TAG or _LINK_TAG could match
 _ATTRIBUTE = r'\s{}="([^"]*)"'
 _TAG = re.compile(r"<[^>]*>")
 _KEY_SEPARATOR = '<span class="sep">·</span>'
@@ -534,12 +535,10 @@ def _self_contained(body: str, deck: DeckCards, words: Labels = ENGLISH) -> tupl
         style = f' style="{"; ".join(sizes)}"' if sizes else ""
         return f'<span class="image {classes[name]}" role="img"{label}{style}></span>'
 
-    if "<img" in body:  # the passes over the whole body only where they can find something
-        body = _IMG_TAG.sub(embed, body)
-    if "<a" in body or "</a>" in body:
-        body = _unlink(body)
-    body = typeset_math(body)
-    if "<math" in body:
+    if _IMAGE_OR_LINK.search(body):  # one look for what the two passes over the whole body could change
+        body = _unlink(_IMG_TAG.sub(embed, body))
+    body, typeset = typeset_formulas(body)
+    if typeset or "<math" in body:  # a typeset formula is a <math> element
         rules.append(_template("sheet-math.css").strip())
     return body, "\n".join(rules)
 

@@ -4,7 +4,8 @@ simple way it replaced, kept here as the oracle.
 sheet.py: a cloze field is split by one regular expression (``re.split``) rather than a search per
 deletion; the sheet fills its blanks into that split without making a Gap per deletion; a field
 without a formula skips the search for deletions inside math; the passes over the whole sheet for
-images and links run only when it has an ``<img`` or a link.
+images and links run only when one look finds an ``<img`` or a link; the sheet looks for ``<math`` only
+when mathml.py typeset no formula.
 """
 
 from __future__ import annotations
@@ -150,3 +151,35 @@ def test_every_sheet_of_the_corpus_is_what_the_simple_ways_make(monkeypatch: pyt
     assert fast == simple
     for shows in ("<math", 'class="image', 'class="url"', 'class="missing-image"', "gap-hint"):
         assert any(shows in page for page in fast), shows
+
+
+# The sheet's HTML around images, links and formulas, well formed or not.
+_BODY_PARTS = ["<p>", "</p>", "<img", "<img src=\"a.png\">", "<imgx>", "<a href=\"https://x.org\">", "<a>", "</a>",
+               "<abbr>", "</abbr>", "<", "/", "a", ">", " ", "\\(", "\\)", "x^2", "<code>", "</code>", "<math>",
+               "<span class=\"gap\"><span class=\"gap-answer\">", "</span>"]
+sheet_bodies = st.lists(st.sampled_from(_BODY_PARTS), max_size=24).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(sheet_bodies)
+@example('<a href="https://x.org">x</a> <img src="a.png">')
+def test_a_body_without_images_or_links_is_left_as_it_is_by_both_passes(body: str) -> None:
+    embedded = sheet._IMG_TAG.sub(lambda match: "[image]", body)
+    if not sheet._IMAGE_OR_LINK.search(body):
+        assert sheet._unlink(embedded) == body
+    else:
+        assert "<img" in body or "<a" in body or "</a>" in body
+
+
+@settings(max_examples=1000, deadline=None)
+@given(sheet_bodies)
+@example("\\(x^2\\) <math>")
+@example("<code>\\(x^2\\)</code>")
+def test_typeset_formulas_counts_what_typeset_math_typesets(body: str) -> None:
+    from ankigen.mathml import typeset_formulas, typeset_math
+
+    typeset, count = typeset_formulas(body)
+    assert typeset == typeset_math(body)
+    assert (count > 0 or "<math" in typeset) == ("<math" in typeset)
+    assert count > 0 or typeset is body
+    assert count == typeset.count("<math") - body.count("<math")
