@@ -83,8 +83,13 @@ class Unconvertible(ValueError):
 
 def typeset_math(body: str) -> str:
     """``body`` (sheet HTML) with every formula it can typeset as MathML; the others are left as written."""
+    return typeset_formulas(body)[0]
+
+
+def typeset_formulas(body: str) -> tuple[str, int]:
+    """``typeset_math(body)``, and how many formulas it typeset (when none, the text is ``body`` itself)."""
     if "\\(" not in body and "\\[" not in body:
-        return body
+        return body, 0
     out: list[str] = []
     position = 0
     for start, end, formula in _formulas(body):
@@ -94,8 +99,10 @@ def typeset_math(body: str) -> str:
             continue
         out += [body[position:start], mathml]
         position = end
+    if not out:
+        return body, 0
     out.append(body[position:])
-    return "".join(out)
+    return "".join(out), len(out) // 2
 
 
 class Untypeset(NamedTuple):

@@ -38,7 +38,7 @@ from typing import NamedTuple
 
 from ankigen.cards import DeckCards, Note
 from ankigen.labels import ENGLISH, Labels, labels
-from ankigen.mathml import deletions_in_math, typeset_math
+from ankigen.mathml import deletions_in_math, typeset_formulas
 from ankigen.media import image_size
 
 ANSWERS = ("key", "inline")
@@ -49,14 +49,16 @@ CARDS_PER_PAGE = CARDS_PER_ROW * ROWS_PER_PAGE
 
 # Anki's cloze markup as cards.py writes it: the answer is HTML in which '::' and
 # '}}' are escaped, so the first '::' starts the hint and the first '}}' ends it.
-_ANKI_CLOZE_START = re.compile(r"\{\{c(\d+)::")
+_ANKI_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
 # Fields are sanitised (sanitize.py), so tags are lower case and attribute
 # values double-quoted and escaped: these patterns can't be fooled by a '>'.
 _LINK_TAG = re.compile(r"<a\b([^>]*)>|</a>")
 _IMG_TAG = re.compile(r"<img\b[^>]*>")
+_IMAGE_OR_LINK = re.compile(r"<(?:img|a|/a>)")  # where _IMG_TAG or _LINK_TAG could match
 _ATTRIBUTE = r'\s{}="([^"]*)"'
 _TAG = re.compile(r"<[^>]*>")
 _KEY_SEPARATOR = '<span class="sep">·</span>'
+_ANSWER_SEPARATOR = f'</span>{_KEY_SEPARATOR}<span class="answer">'
 _MEDIA_TYPES = {
     ".apng": "image/apng", ".avif": "image/avif", ".bmp": "image/bmp", ".gif": "image/gif",
     ".ico": "image/x-icon", ".jpeg": "image/jpeg", ".jpg": "image/jpeg", ".png": "image/png",
@@ -79,22 +81,14 @@ class Gap(NamedTuple):  # a tuple, not a dataclass: quicker to make, and a sheet
 
 
 def parse_anki_cloze(text: str) -> tuple[tuple[str, ...], tuple[Gap, ...]]:
-    """Split a field into the HTML around its deletions and the deletions: pieces[0] gaps[0] pieces[1] ..."""
-    pieces: list[str] = []
-    gaps: list[Gap] = []
-    start = 0
-    while (match := _ANKI_CLOZE_START.search(text, start)) is not None:
-        end = text.find("}}", match.end())
-        if end < 0:
-            break
-        hint = text.find("::", match.end(), end)
-        answer, hint_text = (text[match.end():hint], text[hint + 2:end]) if hint >= 0 else \
-            (text[match.end():end], "")
-        pieces.append(text[start:match.start()])
-        gaps.append(Gap(int(match.group(1)), answer, hint_text))
-        start = end + 2
-    pieces.append(text[start:])
-    return tuple(pieces), tuple(gaps)
+    """Split a field into the HTML around its deletions and the deletions: pieces[0] gaps[0] pieces[1] ...
+
+    One ``re.split`` (in C) rather than a search and two finds per deletion, as a sheet parses every cloze
+    note; it must agree with that loop, kept in tests/test_fast_sheet.py.
+    """
+    parts = _ANKI_CLOZE.split(text)  # piece, number, answer, hint or None, piece, ...
+    return tuple(parts[::4]), tuple(Gap(int(number), answer, hint or "")
+                                    for number, answer, hint in zip(parts[1::4], parts[2::4], parts[3::4], strict=True))
 
 
 def render_sheet(deck: DeckCards, *, answers: str = "key", layout: str = "sheet") -> str:
@@ -141,6 +135,7 @@ def readable_name(deck_name: str) -> str:
     return " \u203a ".join(part.strip() for part in deck_name.split("::"))
 
 
+@cache  # the package's own files, read once a process rather than once a deck
 def _template(name: str) -> str:
     return resources.files("ankigen").joinpath("templates", name).read_text("utf-8")
 
@@ -219,19 +214,14 @@ def _sheet_body(deck: DeckCards, myths: list[MythGroup], answers: str, words: La
         [words.count(len(myths), words.myths), words.count(sum(len(group.items) for group in myths), words.sentences)]
         + [words.count(len(quiz), words.statements)] * bool(quiz)
         + [words.count(len(choices), words.questions)] * bool(choices))
-    if answers == "key":
-        how = words.to_answer.format(counts=counts)
-        show: Callable[[Gap], str] = _blank
-    else:
-        how = words.filled_in.format(counts=counts)
-        show = _filled
+    inline = answers == "inline"
+    how = (words.filled_in if inline else words.to_answer).format(counts=counts)
     parts = [f'<main class="answers-{answers}">', _deck_header(deck, how)]
-    parsed = {note.guid: parse_anki_cloze(note.fields[0]) for group in myths for note in group.items}
+    parsed = {note.guid: _ANKI_CLOZE.split(note.fields[0]) for group in myths for note in group.items}
     number = 1
     for index, group in enumerate(myths, start=1):
-        parts.append(_myth_section(group, index, number, show, deck.citation_html, parsed, words))
+        parts.append(_myth_section(group, index, number, inline, deck.citation_html, parsed, words))
         number += len(group.items)
-    inline = answers == "inline"
     if quiz:
         parts.append(_true_or_false_section(quiz, inline, words))
     if choices:
@@ -281,10 +271,12 @@ def _deck_header(deck: DeckCards, how: str) -> str:
 
 
 _Parsed = tuple[tuple[str, ...], tuple[Gap, ...]]  # a cloze field's pieces and gaps (parse_anki_cloze)
+# A cloze field split by _ANKI_CLOZE: piece, number, answer, hint (None if it has none), piece, ..., piece.
+_Split = list[str | None]
 
 
-def _myth_section(group: MythGroup, index: int, first_number: int, show: Callable[[Gap], str],
-                  deck_citation: str, parsed: dict[str, _Parsed], words: Labels = ENGLISH) -> str:
+def _myth_section(group: MythGroup, index: int, first_number: int, inline: bool,
+                  deck_citation: str, parsed: dict[str, _Split], words: Labels = ENGLISH) -> str:
     badge = _text(words.myth_number.format(number=index))
     lines = [f'<section class="myth" id="myth-{html.escape(group.key, quote=True)}">',
              f'<h2><span class="badge">{badge}</span> <span class="statement">{group.statement}</span></h2>']
@@ -300,7 +292,7 @@ def _myth_section(group: MythGroup, index: int, first_number: int, show: Callabl
     for kind, notes in _runs_of_kind(group.items):
         heading = words.techniques if kind == "technique" else words.limitations
         lines += [f"<h3>{_text(heading)}</h3>", f'<ol class="items" start="{number}">']
-        lines += [f"<li>{_fill_gaps(parsed[note.guid], show)}</li>" for note in notes]
+        lines += [f"<li>{_shown(parsed[note.guid], inline)}</li>" for note in notes]
         lines.append("</ol>")
         number += len(notes)
     lines.append("</section>")
@@ -328,7 +320,7 @@ def _fact_of(answer: str) -> str:
     return answer[start + len(_FACT_DIV):-len("</div>")] if start >= 0 and answer.endswith("</div>") else answer
 
 
-def _answer_key(myths: list[MythGroup], parsed: dict[str, _Parsed], quiz: list[Note], choices: list[Note],
+def _answer_key(myths: list[MythGroup], parsed: dict[str, _Split], quiz: list[Note], choices: list[Note],
                 words: Labels = ENGLISH) -> str:
     lines = ['<section class="key">', f"<h2>{_text(words.answer_key)}</h2>"]
     if quiz:
@@ -345,19 +337,40 @@ def _answer_key(myths: list[MythGroup], parsed: dict[str, _Parsed], quiz: list[N
         lines += ['<div class="key-myth">', f"<h3>{_text(words.myth_number.format(number=index))}</h3>",
                   f'<ol start="{number}">']
         for note in group.items:
-            answers = [f'<span class="answer">{answer}</span>' for answer in _answers(note, parsed[note.guid][1])]
-            lines.append(f"<li>{_KEY_SEPARATOR.join(answers)}</li>")
+            answers = _answers(note, parsed[note.guid][2::4])  # type: ignore[arg-type]  # answers are never None
+            lines.append(f'<li><span class="answer">{_ANSWER_SEPARATOR.join(answers)}</span></li>' if answers
+                         else "<li></li>")
         lines += ["</ol>", "</div>"]
         number += len(group.items)
     lines.append("</section>")
     return "\n".join(lines)
 
 
-def _answers(note: Note, gaps: Sequence[Gap]) -> list[str]:
+def _answers(note: Note, answers: Sequence[str]) -> Sequence[str]:
     """Each deletion's answer on its own (HTML): one inside math is TeX, so it becomes a formula of its own."""
+    if "\\(" not in note.fields[0] and "\\[" not in note.fields[0]:  # no formula, so no deletion in one
+        return answers
     in_math = deletions_in_math(note.fields[0])
-    return [f"\\({gap.answer}\\)" if index < len(in_math) and in_math[index] else gap.answer
-            for index, gap in enumerate(gaps)]
+    return [f"\\({answer}\\)" if index < len(in_math) and in_math[index] else answer
+            for index, answer in enumerate(answers)]
+
+
+def _shown(parts: _Split, inline: bool) -> str:
+    """A cloze field (split by ``_ANKI_CLOZE``) with each deletion blanked, or filled in when ``inline``.
+
+    What ``_fill_gaps`` with ``_blank`` or ``_filled`` makes of ``parse_anki_cloze`` (tests/test_fast_sheet.py
+    checks), made by swapping the number and hint slots of the split for the markup around the answer: no
+    Gap, no function call per deletion, one join.
+    """
+    out = parts.copy()
+    for slot in range(1, len(parts), 4):
+        if inline:
+            out[slot], out[slot + 2] = '<mark class="filled">', "</mark>"
+        else:
+            hint = parts[slot + 2]
+            out[slot] = '<span class="gap"><span class="gap-answer">'
+            out[slot + 2] = f'</span><span class="gap-hint">{hint}</span></span>' if hint else "</span></span>"
+    return "".join(out)  # type: ignore[arg-type]  # every None (a missing hint) is replaced
 
 
 def _fill_gaps(parsed: _Parsed, show: Callable[[Gap], str]) -> str:
@@ -420,7 +433,7 @@ def flashcards(myths: list[MythGroup], words: Labels = ENGLISH) -> list[Flashcar
             text, kind, myth, _ = note.fields
             context = f'<div class="context">{_text(words.myth_context).format(myth=myth)}</div>' if myth else ""
             parsed = parse_anki_cloze(text)
-            own_answers = _answers(note, parsed[1])
+            own_answers = _answers(note, [gap.answer for gap in parsed[1]])
             for number in note.card_numbers:
                 front = _fill_gaps(parsed, _only(number, _blank))
                 back = _fill_gaps(parsed, _only(number, _filled))
@@ -522,8 +535,10 @@ def _self_contained(body: str, deck: DeckCards, words: Labels = ENGLISH) -> tupl
         style = f' style="{"; ".join(sizes)}"' if sizes else ""
         return f'<span class="image {classes[name]}" role="img"{label}{style}></span>'
 
-    body = typeset_math(_unlink(_IMG_TAG.sub(embed, body)))
-    if "<math" in body:
+    if _IMAGE_OR_LINK.search(body):  # one look for what the two passes over the whole body could change
+        body = _unlink(_IMG_TAG.sub(embed, body))
+    body, typeset = typeset_formulas(body)
+    if typeset or "<math" in body:  # a typeset formula is a <math> element
         rules.append(_template("sheet-math.css").strip())
     return body, "\n".join(rules)
 
