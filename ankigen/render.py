@@ -360,11 +360,28 @@ def render_inline(text: str, image_src: ImageSrc | None = None) -> str:
         safe = plain_paragraph(text)
         if safe is not None:  # one '<p>...</p>' with no paragraph inside
             return inert_anki_markup(safe[3:-4])
-    rendered = render_markdown(text, image_src)
+    return _unwrapped(render_markdown(text, image_src))
+
+
+def _unwrapped(rendered: str) -> str:
+    """Markdown's HTML without the paragraph around it, when it is one paragraph."""
     single = _PARAGRAPH.match(rendered)
     if single and "<p>" not in single.group(1):
         return single.group(1)
     return rendered
+
+
+def inline_of(text: str, rendered: str) -> str | None:
+    """``render_inline(text)``, given ``rendered``, which is ``render_markdown(text)``: no second rendering.
+
+    ``render_inline`` is ``render_markdown`` unwrapped, or its shortcut, which takes one line of plain text
+    (no backslash, so no math and no newline: ``render_markdown`` takes the same shortcut for it) and unwraps
+    it the same way. Only a text holding placeholder characters differs (the shortcut keeps them, Markdown
+    replaces them): None then. tests/test_fast_derive.py checks it against ``render_inline``.
+    """
+    if _ANY_PLACEHOLDER_CHARACTER.search(text):
+        return None
+    return _unwrapped(rendered)
 
 
 def render_cloze(cloze: ClozeText, name_deletion: Deletion | None = None,
