@@ -160,6 +160,7 @@ class _MythTexts:
     myth: str  # the myth, inline HTML
     fact: str  # the myth's fact, as the back of its card shows it
     statements: tuple[Statement, ...]  # the fact, then the further true statements, as card fronts
+    guid: str = ""  # the myth's note GUID (made once: its NOT-true question shows it too); "": not made yet
 
 
 def _render_myth(source: DeckSource, myth: Myth, images: ImageFolder, problems: list[Diagnostic]) -> _MythTexts:
@@ -174,13 +175,13 @@ def _render_myth(source: DeckSource, myth: Myth, images: ImageFolder, problems: 
     for extra in myth.true_statements:
         statements.append(Statement(ids.true_statement_guid(source.key, myth.key, extra.key),
                                     _checked(render_inline, extra.text, images, problems)))
-    return _MythTexts(myth_html, fact_html, tuple(statements))
+    return _MythTexts(myth_html, fact_html, tuple(statements), ids.note_guid(source.key, myth.key))
 
 
 def myth_note(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str, words: Labels = ENGLISH) -> Note:
     """The myth's "Myth or fact?" note: its verdict, "Myth", is in the answer field, not in the template."""
     answer = f'<div class="verdict myth">{html.escape(words.myth)}</div><div class="fact">{texts.fact}</div>'
-    return Note(guid=ids.note_guid(source.key, myth.key), kind="myth", key=myth.key, myth_key=myth.key,
+    return Note(guid=texts.guid or ids.note_guid(source.key, myth.key), kind="myth", key=myth.key, myth_key=myth.key,
                 fields=(texts.myth, answer, citation), tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)),
                 card_numbers=(1,), location=myth.location, lang=source.lang)
 
@@ -203,7 +204,7 @@ def choice_note(source: DeckSource, myth: Myth, texts: _MythTexts, statements: _
                 citation: str, words: Labels = ENGLISH) -> Note | None:
     """The myth's "Which of these is NOT true?" note; None when no other myth has a true statement to offer."""
     guid = ids.choice_guid(source.key, myth.key)
-    the_myth = Statement(ids.note_guid(source.key, myth.key), texts.myth)
+    the_myth = Statement(texts.guid or ids.note_guid(source.key, myth.key), texts.myth)
     options = choice_options(guid, the_myth, statements.in_rank_order(guid, excluding=myth.key))
     if len(options) < 2:
         return None

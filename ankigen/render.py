@@ -390,17 +390,35 @@ def render_cloze(cloze: ClozeText, name_deletion: Deletion | None = None,
 
     ``name_deletion`` (an item's name as c1) is prefixed to the text as its subject.
     """
-    skeleton = [_without_placeholder_characters(cloze.pieces[0])]
-    for index, piece in enumerate(cloze.pieces[1:]):
-        skeleton.append(_CLOZE_MARK.format(index))
-        skeleton.append(_without_placeholder_characters(piece))
-    body = _check_placements(_guard_braces(_render_markdown("".join(skeleton), image_src)), cloze)
+    body = _check_placements(_guard_braces(_render_markdown(cloze_skeleton(cloze), image_src)), cloze)
     deletions = cloze.deletions
     body = inert_anki_markup(_CLOZE_TOKEN.sub(lambda m: anki_cloze(deletions[int(m.group(1))], image_src), body))
     if name_deletion is None:
         return body
     subject = f"<strong>{anki_cloze(name_deletion, image_src)}</strong>: "
     return body.replace("<p>", "<p>" + subject, 1) if body.startswith("<p>") else subject + body
+
+
+def cloze_skeleton(cloze: ClozeText) -> str:
+    """The cloze text with each deletion a numbered placeholder (and no placeholder characters of its own).
+
+    Pieces are checked for placeholder characters all at once, the usual answer being that there are none;
+    tests/test_fast_derive.py checks it against ``_simple_cloze_skeleton``, which checks each piece."""
+    pieces = cloze.pieces
+    if _ANY_PLACEHOLDER_CHARACTER.search("".join(pieces)):
+        return _simple_cloze_skeleton(cloze)
+    skeleton = [pieces[0]]
+    for index, piece in enumerate(pieces[1:]):
+        skeleton += (_CLOZE_MARK.format(index), piece)
+    return "".join(skeleton)
+
+
+def _simple_cloze_skeleton(cloze: ClozeText) -> str:
+    skeleton = [_without_placeholder_characters(cloze.pieces[0])]
+    for index, piece in enumerate(cloze.pieces[1:]):
+        skeleton.append(_CLOZE_MARK.format(index))
+        skeleton.append(_without_placeholder_characters(piece))
+    return "".join(skeleton)
 
 
 def anki_cloze(deletion: Deletion, image_src: ImageSrc | None = None) -> str:

@@ -108,3 +108,18 @@ def test_every_shortcut_off_derives_the_same_notes_and_messages(monkeypatch: pyt
     monkeypatch.setattr(cards._RankedStatements, "in_rank_order",
                         lambda self, guid, excluding: iter(self.ranked(guid, excluding)))
     assert [_derived(source) for source in sources] == fast
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(["a", " ", "{{", "}}", "b::c", "\ufdd0", "\ufdd20\ufdd3", "\ufdd1", "\ufdd3", "x"]),
+                max_size=10).map("".join))
+@example("plain {{a}} and {{b}}")
+@example("odd \ufdd20\ufdd3 {{a}}")
+def test_a_cloze_skeleton_is_made_the_same_with_one_check_for_placeholders(text: str) -> None:
+    from ankigen.cloze import ClozeSyntaxError, parse_cloze
+
+    try:
+        cloze = parse_cloze(text)
+    except ClozeSyntaxError:
+        return
+    assert render.cloze_skeleton(cloze) == render._simple_cloze_skeleton(cloze)
