@@ -1,9 +1,12 @@
 """The derive stage's shortcuts must not change a byte or a message; each is checked against the simple way.
 
 cards.py: the NOT-true question ranks statements lazily (``in_rank_order`` against
-``ranked``), and a fact is rendered on one line from its Markdown HTML
-(``render.inline_of`` against ``render_inline``). tex.py: fields whose every
-backslash keeps what follows it on every card are not made into cards
+``ranked``), a fact is rendered on one line from its Markdown HTML
+(``render.inline_of`` against ``render_inline``), and a field with no backslash is
+not searched for TeX (``_without_backslash``). render.py: placeholder characters
+are looked for with substring tests (against the regex), a cloze's pieces all at
+once (``cloze_skeleton`` against ``_simple_cloze_skeleton``). tex.py: fields whose
+every backslash keeps what follows it on every card are not made into cards
 (``_only_harmless_backslashes`` against the full ``unsafe_command``).
 """
 
@@ -107,6 +110,10 @@ def test_every_shortcut_off_derives_the_same_notes_and_messages(monkeypatch: pyt
     monkeypatch.setattr(cards, "inline_of", lambda text, rendered: None)
     monkeypatch.setattr(cards._RankedStatements, "in_rank_order",
                         lambda self, guid, excluding: iter(self.ranked(guid, excluding)))
+    monkeypatch.setattr(cards, "_without_backslash", lambda field: False)
+    monkeypatch.setattr(render, "cloze_skeleton", render._simple_cloze_skeleton)
+    monkeypatch.setattr(render, "has_placeholder_character",
+                        lambda text: bool(render._ANY_PLACEHOLDER_CHARACTER.search(text)))
     assert [_derived(source) for source in sources] == fast
 
 
@@ -123,3 +130,23 @@ def test_a_cloze_skeleton_is_made_the_same_with_one_check_for_placeholders(text:
     except ClozeSyntaxError:
         return
     assert render.cloze_skeleton(cloze) == render._simple_cloze_skeleton(cloze)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.sampled_from([*"ab \n<>&;é\\", "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3", "\ufdd4", "\ufdcf", "Ω"]),
+               max_size=20))
+def test_placeholder_characters_are_found_as_the_regex_finds_them(text: str) -> None:
+    assert render.has_placeholder_character(text) == bool(render._ANY_PLACEHOLDER_CHARACTER.search(text))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PARTS), max_size=14).map("".join), st.booleans())
+@example("\\(x\\)", False)
+@example("&#92;(\\href{x}\\)", False)
+@example("&bsol;(x&bsol;)", True)
+def test_a_field_without_a_backslash_has_no_tex_to_refuse_or_to_print_as_source(field: str, is_cloze: bool) -> None:
+    from ankigen.mathml import unconvertible_formulas
+
+    if cards._without_backslash(field):
+        assert tex.unsafe_command(field, is_cloze) is None
+        assert unconvertible_formulas(field) == []
