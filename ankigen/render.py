@@ -122,7 +122,17 @@ def inert_anki_markup(fragment: str) -> str:
 
 def _without_placeholder_characters(text: str) -> str:
     """The loader refuses these; should one come another way, it must never pass for a placeholder."""
-    return _ANY_PLACEHOLDER_CHARACTER.sub("\ufffd", text) if _ANY_PLACEHOLDER_CHARACTER.search(text) else text
+    return _ANY_PLACEHOLDER_CHARACTER.sub("\ufffd", text) if has_placeholder_character(text) else text
+
+
+def has_placeholder_character(text: str) -> bool:
+    """Whether ``text`` holds one of our placeholder characters, as ``_ANY_PLACEHOLDER_CHARACTER.search`` tells.
+
+    Four substring tests are fast where a regex looks at every character: in text with no character past
+    U+00FF (most of it), Python answers each without looking at the text at all.
+    tests/test_fast_derive.py checks it against the regex.
+    """
+    return "\ufdd0" in text or "\ufdd1" in text or "\ufdd2" in text or "\ufdd3" in text
 
 
 def _render_markdown(text: str, image_src: ImageSrc | None) -> str:
@@ -360,11 +370,28 @@ def render_inline(text: str, image_src: ImageSrc | None = None) -> str:
         safe = plain_paragraph(text)
         if safe is not None:  # one '<p>...</p>' with no paragraph inside
             return inert_anki_markup(safe[3:-4])
-    rendered = render_markdown(text, image_src)
+    return _unwrapped(render_markdown(text, image_src))
+
+
+def _unwrapped(rendered: str) -> str:
+    """Markdown's HTML without the paragraph around it, when it is one paragraph."""
     single = _PARAGRAPH.match(rendered)
     if single and "<p>" not in single.group(1):
         return single.group(1)
     return rendered
+
+
+def inline_of(text: str, rendered: str) -> str | None:
+    """``render_inline(text)``, given ``rendered``, which is ``render_markdown(text)``: no second rendering.
+
+    ``render_inline`` is ``render_markdown`` unwrapped, or its shortcut, which takes one line of plain text
+    (no backslash, so no math and no newline: ``render_markdown`` takes the same shortcut for it) and unwraps
+    it the same way. Only a text holding placeholder characters differs (the shortcut keeps them, Markdown
+    replaces them): None then. tests/test_fast_derive.py checks it against ``render_inline``.
+    """
+    if has_placeholder_character(text):
+        return None
+    return _unwrapped(rendered)
 
 
 def render_cloze(cloze: ClozeText, name_deletion: Deletion | None = None,
@@ -373,17 +400,35 @@ def render_cloze(cloze: ClozeText, name_deletion: Deletion | None = None,
 
     ``name_deletion`` (an item's name as c1) is prefixed to the text as its subject.
     """
-    skeleton = [_without_placeholder_characters(cloze.pieces[0])]
-    for index, piece in enumerate(cloze.pieces[1:]):
-        skeleton.append(_CLOZE_MARK.format(index))
-        skeleton.append(_without_placeholder_characters(piece))
-    body = _check_placements(_guard_braces(_render_markdown("".join(skeleton), image_src)), cloze)
+    body = _check_placements(_guard_braces(_render_markdown(cloze_skeleton(cloze), image_src)), cloze)
     deletions = cloze.deletions
     body = inert_anki_markup(_CLOZE_TOKEN.sub(lambda m: anki_cloze(deletions[int(m.group(1))], image_src), body))
     if name_deletion is None:
         return body
     subject = f"<strong>{anki_cloze(name_deletion, image_src)}</strong>: "
     return body.replace("<p>", "<p>" + subject, 1) if body.startswith("<p>") else subject + body
+
+
+def cloze_skeleton(cloze: ClozeText) -> str:
+    """The cloze text with each deletion a numbered placeholder (and no placeholder characters of its own).
+
+    Pieces are checked for placeholder characters first, the usual answer being that there are none (then
+    none needs replacing); tests/test_fast_derive.py checks it against ``_simple_cloze_skeleton``."""
+    pieces = cloze.pieces
+    if any(map(has_placeholder_character, pieces)):
+        return _simple_cloze_skeleton(cloze)
+    skeleton = [pieces[0]]
+    for index, piece in enumerate(pieces[1:]):
+        skeleton += (f"\ufdd2{index}\ufdd3", piece)  # _CLOZE_MARK
+    return "".join(skeleton)
+
+
+def _simple_cloze_skeleton(cloze: ClozeText) -> str:
+    skeleton = [_without_placeholder_characters(cloze.pieces[0])]
+    for index, piece in enumerate(cloze.pieces[1:]):
+        skeleton.append(_CLOZE_MARK.format(index))
+        skeleton.append(_without_placeholder_characters(piece))
+    return "".join(skeleton)
 
 
 def anki_cloze(deletion: Deletion, image_src: ImageSrc | None = None) -> str:

@@ -1,0 +1,152 @@
+"""The derive stage's shortcuts must not change a byte or a message; each is checked against the simple way.
+
+cards.py: the NOT-true question ranks statements lazily (``in_rank_order`` against
+``ranked``), a fact is rendered on one line from its Markdown HTML
+(``render.inline_of`` against ``render_inline``), and a field with no backslash is
+not searched for TeX (``_without_backslash``). render.py: placeholder characters
+are looked for with substring tests (against the regex), a cloze's pieces all at
+once (``cloze_skeleton`` against ``_simple_cloze_skeleton``). tex.py: fields whose
+every backslash keeps what follows it on every card are not made into cards
+(``_only_harmless_backslashes`` against the full ``unsafe_command``).
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from ankigen import cards, render, tex
+from ankigen.cards import derive_deck
+from ankigen.loader import parse_source
+from tests.test_fast_paths import any_text, mostly_plain_text, simple_unsafe_command, span_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text("abc-", min_size=1, max_size=3), st.lists(st.text("xyz", max_size=3), max_size=4)),
+                max_size=6),
+       st.text("abc:-", min_size=1, max_size=6))
+def test_lazy_ranking_gives_the_statements_in_the_order_of_ranked(myths: list[tuple[str, list[str]]],
+                                                                  question: str) -> None:
+    # Keys may repeat (the last myth of a key wins, as in a dict) and GUIDs too (ties keep the deck's order).
+    rendered = {key: cards._MythTexts(key, key, tuple(cards.Statement(guid, f"<p>{key}{index}</p>")
+                                                       for index, guid in enumerate(guids)))
+                for key, guids in myths}
+    ranking = cards._RankedStatements(rendered)
+    for excluded in [*rendered, "none"]:
+        assert list(ranking.in_rank_order(question, excluding=excluded)) == ranking.ranked(question, excluded)
+
+
+# Backslashes before delimiters and allowed or refused names, each followed by what ends a name, by what a
+# card cuts at (cloze markup, tags, entities) or by nothing; the entities the renderer writes and others.
+_PARTS = ["\\(", "\\)", "\\[", "\\]", "\\", "\\\\", "\\alpha", "\\al", "pha", "\\sigma(", "\\log n", "\\theta L",
+          "\\href", "\\text", "\\color", "\\begin", "{matrix}", "{evil}", "\\(x^2 + y^2\\)", "\\(a_{ij}\\)",
+          "{{c1::", "{{c2::", "::", "::hint", "}}", "{", "}", ":", "{{", "<b>", "</b>", "<br>", "<wbr>", "</br>",
+          "<!-- c -->", "<code>", "</code>", "<span class=\"c\">", "&lt;", "&gt;", "&amp;", "&quot;", "&#x27;",
+          "&#92;", "&bsol;", "&#9", "2;", "&", "x", " ", "'", "\"", ">", "_", "."]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PARTS), max_size=14).map("".join), st.booleans())
+@example("\\alpha{{c1::beta}}", True)
+@example("\\(\\al{{c1::pha}}\\)", True)
+@example("\\(\\alpha<!-- -->beta\\)", False)
+@example("\\(\\alpha&#x27;\\)", True)
+@example("\\(\\log{x}\\)", False)
+@example("\\(\\log}}\\)", True)
+@example("\\(\\log::x\\)", True)
+@example("\\(&#9{{c1::2}};href\\)", True)
+def test_unsafe_command_answers_the_same_without_making_cards_of_harmless_fields(field: str, is_cloze: bool) -> None:
+    assert tex.unsafe_command(field, is_cloze) == simple_unsafe_command(field, is_cloze)
+
+
+def test_ordinary_math_fields_take_the_shortcut() -> None:
+    field = ("<p><strong>{{c1::Name}}</strong>: a {{c2::model}} of \\(\\sigma(z) = 1/(1+e^{-z})\\), "
+             "\\(O(n \\log n)\\) and \\(\\nabla_\\theta L\\) (x &lt; y).</p>")
+    assert tex._only_harmless_backslashes(field)
+    assert not tex._only_harmless_backslashes("\\(\\href{x}{y}\\)")
+    assert not tex._only_harmless_backslashes("\\(\\al{{c1::pha}}\\)")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(mostly_plain_text, span_text, any_text, st.text(max_size=30)))
+@example("Hello \ufdd20\ufdd3 world")
+@example("Two\n\nparagraphs")
+@example("x \\(a\\) and [sound:x.mp3]")
+def test_a_line_from_markdown_html_is_what_render_inline_makes(text: str) -> None:
+    try:
+        expected = render.render_inline(text)
+    except render.MarkupError:
+        return
+    line = render.inline_of(text, render.render_markdown(text))
+    assert line is None or line == expected
+
+
+def _sources() -> Iterator[object]:
+    for pattern in ("tests/cases/*.yaml", "cards/**/*.yaml"):
+        for name in sorted(glob.glob(str(ROOT / pattern), recursive=True)):
+            path = Path(name)
+            source, _ = parse_source(path.read_bytes(), str(path), base_dir=str(path.parent))
+            if source is not None:
+                yield source
+
+
+def _derived(source: object) -> object:
+    deck, problems = derive_deck(source)  # type: ignore[arg-type]
+    return deck, [str(problem) for problem in problems]
+
+
+def test_every_shortcut_off_derives_the_same_notes_and_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = list(_sources())
+    assert len(sources) > 20
+    fast = [_derived(source) for source in sources]
+    monkeypatch.setattr(tex, "_only_harmless_backslashes", lambda field: False)
+    monkeypatch.setattr(cards, "inline_of", lambda text, rendered: None)
+    monkeypatch.setattr(cards._RankedStatements, "in_rank_order",
+                        lambda self, guid, excluding: iter(self.ranked(guid, excluding)))
+    monkeypatch.setattr(cards, "_without_backslash", lambda field: False)
+    monkeypatch.setattr(render, "cloze_skeleton", render._simple_cloze_skeleton)
+    monkeypatch.setattr(render, "has_placeholder_character",
+                        lambda text: bool(render._ANY_PLACEHOLDER_CHARACTER.search(text)))
+    assert [_derived(source) for source in sources] == fast
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(["a", " ", "{{", "}}", "b::c", "\ufdd0", "\ufdd20\ufdd3", "\ufdd1", "\ufdd3", "x"]),
+                max_size=10).map("".join))
+@example("plain {{a}} and {{b}}")
+@example("odd \ufdd20\ufdd3 {{a}}")
+def test_a_cloze_skeleton_is_made_the_same_with_one_check_for_placeholders(text: str) -> None:
+    from ankigen.cloze import ClozeSyntaxError, parse_cloze
+
+    try:
+        cloze = parse_cloze(text)
+    except ClozeSyntaxError:
+        return
+    assert render.cloze_skeleton(cloze) == render._simple_cloze_skeleton(cloze)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.sampled_from([*"ab \n<>&;é\\", "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3", "\ufdd4", "\ufdcf", "Ω"]),
+               max_size=20))
+def test_placeholder_characters_are_found_as_the_regex_finds_them(text: str) -> None:
+    assert render.has_placeholder_character(text) == bool(render._ANY_PLACEHOLDER_CHARACTER.search(text))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PARTS), max_size=14).map("".join), st.booleans())
+@example("\\(x\\)", False)
+@example("&#92;(\\href{x}\\)", False)
+@example("&bsol;(x&bsol;)", True)
+def test_a_field_without_a_backslash_has_no_tex_to_refuse_or_to_print_as_source(field: str, is_cloze: bool) -> None:
+    from ankigen.mathml import unconvertible_formulas
+
+    if cards._without_backslash(field):
+        assert tex.unsafe_command(field, is_cloze) is None
+        assert unconvertible_formulas(field) == []
