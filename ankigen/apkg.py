@@ -181,7 +181,8 @@ def _collection_start(deck: DeckCards, notetypes: tuple[Notetype, ...]) -> tuple
     """The deck's collection before its notes (genanki's schema and settings, the deck and ``notetypes``), and
     the indexes to make once the notes are in: as an earlier build had genanki make them (collection_cache.py),
     else made by genanki now."""
-    name = collection_cache.key(deck.deck_id, deck.name, deck.description_html, _notetypes_digest(notetypes))
+    name = collection_cache.key(deck.deck_id, deck.name, deck.description_html,
+                                _notetypes_digest(notetypes, NOTETYPES_REVISED))
     start, indexes = collection_cache.load(name), collection_cache.load(_INDEXES)
     if start is None or indexes is None:
         start, indexes = _genanki_start(deck, notetypes), _schema()[1].encode("utf-8")
@@ -191,9 +192,9 @@ def _collection_start(deck: DeckCards, notetypes: tuple[Notetype, ...]) -> tuple
 
 
 @cache  # a build's decks use the same few notetypes: their templates and CSS are hashed once
-def _notetypes_digest(notetypes: tuple[Notetype, ...]) -> str:
-    """A hash of the notetypes as genanki writes them (and the revision time it writes with them)."""
-    parts = [NOTETYPES_REVISED, [dataclasses.astuple(notetype) for notetype in notetypes]]
+def _notetypes_digest(notetypes: tuple[Notetype, ...], revised: int) -> str:
+    """A hash of the notetypes as genanki writes them, with the revision time it writes with them."""
+    parts = [revised, [dataclasses.astuple(notetype) for notetype in notetypes]]
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
