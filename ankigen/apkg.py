@@ -12,7 +12,6 @@ entries' dates and attributes.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import itertools
 import json
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from ankigen import collection_cache, ids
+from ankigen.digests import json_digest
 from ankigen.lockfile import NoteState
 from ankigen.model import Location
 from ankigen.notetypes import NOTETYPES_REVISED, Notetype, language_of
@@ -183,19 +183,15 @@ def _collection_start(deck: DeckCards, notetypes: tuple[Notetype, ...]) -> tuple
     else made by genanki now."""
     name = collection_cache.key(deck.deck_id, deck.name, deck.description_html,
                                 _notetypes_digest(notetypes, NOTETYPES_REVISED))
-    start, indexes = collection_cache.load(name), collection_cache.load(_INDEXES)
-    if start is None or indexes is None:
-        start, indexes = _genanki_start(deck, notetypes), _schema()[1].encode("utf-8")
-        collection_cache.save(name, start)
-        collection_cache.save(_INDEXES, indexes)
+    start = collection_cache.load_or_make(name, lambda: _genanki_start(deck, notetypes))
+    indexes = collection_cache.load_or_make(_INDEXES, lambda: _schema()[1].encode("utf-8"))
     return start, indexes.decode("utf-8")
 
 
 @cache  # a build's decks use the same few notetypes: their templates and CSS are hashed once
 def _notetypes_digest(notetypes: tuple[Notetype, ...], revised: int) -> str:
     """A hash of the notetypes as genanki writes them, with the revision time it writes with them."""
-    parts = [revised, [dataclasses.astuple(notetype) for notetype in notetypes]]
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return json_digest([revised, [dataclasses.astuple(notetype) for notetype in notetypes]])
 
 
 def _genanki_start(deck: DeckCards, notetypes: tuple[Notetype, ...]) -> bytes:

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from ankigen.digests import cache_root, code_fingerprint
+from ankigen.digests import cache_root, code_fingerprint, json_digest
 
 FOLDER = "collections"
 # Past this many files the oldest are removed when one is added: a cache, not an archive.
@@ -29,8 +29,7 @@ _DIGEST_SIZE = 32
 
 def key(*parts: object) -> str:
     """The name of what ``parts`` (JSON values) make, with this ankigen, apkg.py and genanki as installed."""
-    made_by = code_fingerprint("genanki", Path(__file__).with_name("apkg.py"))
-    return hashlib.sha256(json.dumps([made_by, *parts], ensure_ascii=False).encode("utf-8")).hexdigest()
+    return json_digest([code_fingerprint("genanki", Path(__file__).with_name("apkg.py")), *parts])
 
 
 def load(name: str) -> bytes | None:
@@ -44,6 +43,15 @@ def load(name: str) -> bytes | None:
         return None
     data, digest = stored[:-_DIGEST_SIZE], stored[-_DIGEST_SIZE:]
     return data if len(stored) > _DIGEST_SIZE and hashlib.sha256(data).digest() == digest else None
+
+
+def load_or_make(name: str, make: Callable[[], bytes]) -> bytes:
+    """The bytes saved as ``name``, or what ``make`` makes now (then saved as ``name``)."""
+    found = load(name)
+    if found is None:
+        found = make()
+        save(name, found)
+    return found
 
 
 def save(name: str, data: bytes) -> None:

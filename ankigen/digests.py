@@ -114,6 +114,11 @@ def save_cache_file(store: Path, version: object, section: str, entries: dict[st
         write_bytes_atomic(store, json.dumps(data).encode("utf-8"))
 
 
+def json_digest(value: object) -> str:
+    """The hex sha256 of ``value`` as JSON: how ankigen's caches name what was made from ``value``."""
+    return hashlib.sha256(json.dumps(value, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 @cache
 def code_fingerprint(package: str, ours: Path) -> str:
     """ankigen's version, one of its files and an installed package's files (name, size, time), read without

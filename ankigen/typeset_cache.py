@@ -12,11 +12,9 @@ A missing, damaged or unwritable file only costs the typesetting.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
-from ankigen.digests import code_fingerprint, load_cache_file, save_cache_file
+from ankigen.digests import code_fingerprint, json_digest, load_cache_file, save_cache_file
 
 # Past this many entries the oldest are forgotten: a cache, not an archive.
 MAX_ENTRIES = 20_000
@@ -63,7 +61,7 @@ class TypesetCache:
 
 def key(*parts: object) -> str:
     """The key of one typesetting: a hash of everything it was made from."""
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return json_digest(parts)
 
 
 def _load(store: Path | None) -> dict[str, list[object]]:

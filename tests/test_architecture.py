@@ -25,7 +25,7 @@ ALLOWED = {
     "cloze_numbers": {"cloze"},
     "cards": {"cloze", "render", "media", "notetypes", "tex", "sanitize", "mathml"},
     "lint": {"cards", "cloze", "render"},
-    "apkg": {"cards", "notetypes", "lockfile", "collection_cache"},
+    "apkg": {"cards", "notetypes", "lockfile", "collection_cache", "digests"},
     "collection_cache": {"digests"},
     "sheet": {"cards", "render", "cloze", "media", "mathml"},
     "mathml": {"tex", "typeset_cache", "digests"},
