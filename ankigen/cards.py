@@ -35,7 +35,7 @@ from ankigen.model import Citation, DeckSource, Item, Location, Myth, Text
 from ankigen.notetypes import Notetype, notetype_for
 from ankigen.render import MarkupError, inline_of, render_cloze, render_inline, render_markdown
 from ankigen.sanitize import ImageSrc, removals
-from ankigen.tex import unsafe_command
+from ankigen.tex import holds_no_tex, unsafe_command
 
 NoteKind = Literal["myth", "true", "choice", "technique", "limitation"]
 # Tags are shown in Anki's browser and card info: myths and true statements share theirs.
@@ -160,7 +160,7 @@ class _MythTexts:
     myth: str  # the myth, inline HTML
     fact: str  # the myth's fact, as the back of its card shows it
     statements: tuple[Statement, ...]  # the fact, then the further true statements, as card fronts
-    guid: str = ""  # the myth's note GUID (made once: its NOT-true question shows it too); "": not made yet
+    guid: str  # the myth's note GUID (made once: its NOT-true question shows it too)
 
 
 def _render_myth(source: DeckSource, myth: Myth, images: ImageFolder, problems: list[Diagnostic]) -> _MythTexts:
@@ -181,7 +181,7 @@ def _render_myth(source: DeckSource, myth: Myth, images: ImageFolder, problems: 
 def myth_note(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str, words: Labels = ENGLISH) -> Note:
     """The myth's "Myth or fact?" note: its verdict, "Myth", is in the answer field, not in the template."""
     answer = f'<div class="verdict myth">{html.escape(words.myth)}</div><div class="fact">{texts.fact}</div>'
-    return Note(guid=texts.guid or ids.note_guid(source.key, myth.key), kind="myth", key=myth.key, myth_key=myth.key,
+    return Note(guid=texts.guid, kind="myth", key=myth.key, myth_key=myth.key,
                 fields=(texts.myth, answer, citation), tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)),
                 card_numbers=(1,), location=myth.location, lang=source.lang)
 
@@ -204,7 +204,7 @@ def choice_note(source: DeckSource, myth: Myth, texts: _MythTexts, statements: _
                 citation: str, words: Labels = ENGLISH) -> Note | None:
     """The myth's "Which of these is NOT true?" note; None when no other myth has a true statement to offer."""
     guid = ids.choice_guid(source.key, myth.key)
-    the_myth = Statement(texts.guid or ids.note_guid(source.key, myth.key), texts.myth)
+    the_myth = Statement(texts.guid, texts.myth)
     options = choice_options(guid, the_myth, statements.in_rank_order(guid, excluding=myth.key))
     if len(options) < 2:
         return None
@@ -327,16 +327,10 @@ def _field_problems(field_html: str, removed: list[tuple[str, str]], *texts: Tex
                     is_cloze: bool = False) -> list[Diagnostic]:
     """What one rendered field tells the author: what the sanitiser removed, TeX no card may carry, and
     (when the TeX is allowed) formulas the sheet cannot typeset."""
-    if not removed and _without_backslash(field_html):  # no TeX: nothing to look for (the checks agree)
+    if not removed and holds_no_tex(field_html):  # nothing to look for (the checks agree)
         return []
     tex = _unsafe_tex(field_html, *texts, is_cloze=is_cloze) or _untypeset_math(field_html, *texts)
     return _removal_warnings(removed, *texts) + tex
-
-
-def _without_backslash(field_html: str) -> bool:
-    """Whether the field, entities decoded, has no backslash: then it holds no TeX, which ``unsafe_command`` and
-    ``unconvertible_formulas`` both look for first (tests/test_fast_derive.py checks that they find nothing)."""
-    return "\\" not in field_html and ("&" not in field_html or "\\" not in html.unescape(field_html))
 
 
 def _removal_warnings(removed: list[tuple[str, str]], *texts: Text) -> list[Diagnostic]:

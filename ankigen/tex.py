@@ -380,9 +380,15 @@ def disallowed_command(formula: str) -> str | None:
     return None
 
 
+def holds_no_tex(field_html: str) -> bool:
+    """Whether the field, entities decoded, has no backslash: then no card showing it holds a TeX command or a
+    formula, and neither this module nor mathml.py has anything to look for in it."""
+    return "\\" not in field_html and ("&" not in field_html or "\\" not in html.unescape(field_html))
+
+
 def unsafe_command(field_html: str, is_cloze: bool = False) -> str | None:
     """The first TeX command MathJax would see on any card showing ``field_html`` that is not allowed, if any."""
-    if "\\" not in field_html and not ("&" in field_html and "\\" in html.unescape(field_html)):
+    if holds_no_tex(field_html):
         return None
     if _only_harmless_backslashes(field_html):
         return None

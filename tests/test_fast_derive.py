@@ -3,7 +3,7 @@
 cards.py: the NOT-true question ranks statements lazily (``in_rank_order`` against
 ``ranked``), a fact is rendered on one line from its Markdown HTML
 (``render.inline_of`` against ``render_inline``), and a field with no backslash is
-not searched for TeX (``_without_backslash``). render.py: placeholder characters
+not searched for TeX (``tex.holds_no_tex``). render.py: placeholder characters
 are looked for with substring tests (against the regex), a cloze's pieces all at
 once (``cloze_skeleton`` against ``_simple_cloze_skeleton``). tex.py: fields whose
 every backslash keeps what follows it on every card are not made into cards
@@ -36,7 +36,7 @@ def test_lazy_ranking_gives_the_statements_in_the_order_of_ranked(myths: list[tu
                                                                   question: str) -> None:
     # Keys may repeat (the last myth of a key wins, as in a dict) and GUIDs too (ties keep the deck's order).
     rendered = {key: cards._MythTexts(key, key, tuple(cards.Statement(guid, f"<p>{key}{index}</p>")
-                                                       for index, guid in enumerate(guids)))
+                                                       for index, guid in enumerate(guids)), key)
                 for key, guids in myths}
     ranking = cards._RankedStatements(rendered)
     for excluded in [*rendered, "none"]:
@@ -110,7 +110,7 @@ def test_every_shortcut_off_derives_the_same_notes_and_messages(monkeypatch: pyt
     monkeypatch.setattr(cards, "inline_of", lambda text, rendered: None)
     monkeypatch.setattr(cards._RankedStatements, "in_rank_order",
                         lambda self, guid, excluding: iter(self.ranked(guid, excluding)))
-    monkeypatch.setattr(cards, "_without_backslash", lambda field: False)
+    monkeypatch.setattr(cards, "holds_no_tex", lambda field: False)
     monkeypatch.setattr(render, "cloze_skeleton", render._simple_cloze_skeleton)
     monkeypatch.setattr(render, "has_placeholder_character",
                         lambda text: bool(render._ANY_PLACEHOLDER_CHARACTER.search(text)))
@@ -147,6 +147,6 @@ def test_placeholder_characters_are_found_as_the_regex_finds_them(text: str) -> 
 def test_a_field_without_a_backslash_has_no_tex_to_refuse_or_to_print_as_source(field: str, is_cloze: bool) -> None:
     from ankigen.mathml import unconvertible_formulas
 
-    if cards._without_backslash(field):
+    if tex.holds_no_tex(field):
         assert tex.unsafe_command(field, is_cloze) is None
         assert unconvertible_formulas(field) == []

@@ -715,7 +715,7 @@ def test_true_statements_are_ranked_as_sorting_by_their_hash_ranks_them(myths: d
     from ankigen import cards
 
     rendered = {key: cards._MythTexts(key, key, tuple(cards.Statement(f"{key}:{guid}", f"<p>{guid}</p>")
-                                                       for guid in guids))
+                                                       for guid in guids), key)
                 for key, guids in myths.items()}
     for excluded in [*myths, "none"]:
         others = [statement for key, texts in rendered.items() if key != excluded for statement in texts.statements]
