@@ -86,18 +86,15 @@ def _parse_without_backslash(text: str, first_number: int) -> ClozeText:
         start = find("{{", position)
         end = find("}}", position)  # when after ``start``, at least start + 2: the '}}' that closes it
         if end >= 0 and (start < 0 or end < start):
-            raise ClozeSyntaxError(end, "'}}' has no matching '{{'",
-                                   "open the answer with '{{', or write '\\}}' for literal braces")
+            raise _unopened(end)
         if start < 0:
             break
         if end < 0:
-            raise ClozeSyntaxError(start, "'{{' is never closed",
-                                   "close the answer with '}}', or write '\\{{' for literal braces")
+            raise _unclosed(start)
         inner = text[start + 2:end]
         nested = inner.find("{{")
         if nested >= 0:
-            raise ClozeSyntaxError(start + 2 + nested, "cloze braces cannot be nested",
-                                   "close the first answer with '}}' before opening another")
+            raise _nested(start + 2 + nested)
         if ":" in inner:
             number, answer, hint = _split_inner(inner, start)
             numbered = numbered or number is not None
@@ -105,13 +102,11 @@ def _parse_without_backslash(text: str, first_number: int) -> ClozeText:
         elif inner.strip():
             raw.append((None, inner, "", start, False))
         else:
-            raise ClozeSyntaxError(start, "empty cloze deletion", "write the answer between the braces: '{{answer}}'")
+            raise _empty(start)
         pieces.append(text[position:start])
         position = end + 2
     pieces.append(text[position:])
-    if len(raw) > MAX_DELETIONS:
-        raise ClozeSyntaxError(raw[MAX_DELETIONS][3], f"more than {MAX_DELETIONS} cloze deletions in one text",
-                               "split the text into several items")
+    _check_count(raw)
     if numbered:
         return ClozeText(tuple(pieces), tuple(_number(raw, first_number)))
     new = tuple.__new__  # Deletion(...) without the Python-level __new__ of a NamedTuple: the same tuple
@@ -155,11 +150,9 @@ def _parse_any(text: str, first_number: int) -> ClozeText:
                 end = _outside_math(text, "}}", i + 2, math_end)
                 nested = _outside_math(text, "{{", i + 2, math_end)
                 if end < 0:
-                    raise ClozeSyntaxError(i, "'{{' is never closed",
-                                           "close the answer with '}}', or write '\\{{' for literal braces")
+                    raise _unclosed(i)
                 if 0 <= nested < end:
-                    raise ClozeSyntaxError(nested, "cloze braces cannot be nested",
-                                           "close the first answer with '}}' before opening another")
+                    raise _nested(nested)
             raw.append((*_split_inner(text[i + 2:end], i, formula_end >= 0), i, formula_end >= 0))
             pieces.append("".join(literal))
             literal = []
@@ -169,18 +162,41 @@ def _parse_any(text: str, first_number: int) -> ClozeText:
                 literal.append("}}")
                 i += 2
                 continue
-            raise ClozeSyntaxError(i, "'}}' has no matching '{{'",
-                                   "open the answer with '{{', or write '\\}}' for literal braces")
+            raise _unopened(i)
         else:  # plain text up to where markup may start: one slice, not a character at a time
             special = _MARKUP.search(text, i + 1)
             stop = special.start() if special else len(text)
             literal.append(text[i:stop])
             i = stop
     pieces.append("".join(literal))
+    _check_count(raw)
+    return ClozeText(tuple(pieces), tuple(_number(raw, first_number)))
+
+
+# The mistakes both scanners find, said the same way by each.
+def _unopened(at: int) -> ClozeSyntaxError:
+    return ClozeSyntaxError(at, "'}}' has no matching '{{'",
+                            "open the answer with '{{', or write '\\}}' for literal braces")
+
+
+def _unclosed(at: int) -> ClozeSyntaxError:
+    return ClozeSyntaxError(at, "'{{' is never closed",
+                            "close the answer with '}}', or write '\\{{' for literal braces")
+
+
+def _nested(at: int) -> ClozeSyntaxError:
+    return ClozeSyntaxError(at, "cloze braces cannot be nested",
+                            "close the first answer with '}}' before opening another")
+
+
+def _empty(at: int) -> ClozeSyntaxError:
+    return ClozeSyntaxError(at, "empty cloze deletion", "write the answer between the braces: '{{answer}}'")
+
+
+def _check_count(raw: list[tuple[int | None, str, str, int, bool]]) -> None:
     if len(raw) > MAX_DELETIONS:
         raise ClozeSyntaxError(raw[MAX_DELETIONS][3], f"more than {MAX_DELETIONS} cloze deletions in one text",
                                "split the text into several items")
-    return ClozeText(tuple(pieces), tuple(_number(raw, first_number)))
 
 
 def _outside_math(text: str, mark: str, start: int, math_end: Callable[[int], int]) -> int:
@@ -227,7 +243,7 @@ def _split_inner(inner: str, offset: int, in_math: bool = False) -> tuple[int | 
         inner = explicit.group(2)
     answer, hint = _split_hint(inner)
     if not answer.strip():
-        raise ClozeSyntaxError(offset, "empty cloze deletion", "write the answer between the braces: '{{answer}}'")
+        raise _empty(offset)
     if in_math and _TEX_SPECIALS.search(hint):
         raise ClozeSyntaxError(offset, "a hint inside math is shown as TeX text and cannot hold \\ { } $ & # ^ _ % ~",
                                "write the hint in plain words, such as '{{1.96::a z value}}'")
