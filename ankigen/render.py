@@ -419,7 +419,7 @@ def cloze_skeleton(cloze: ClozeText) -> str:
         return _simple_cloze_skeleton(cloze)
     skeleton = [pieces[0]]
     for index, piece in enumerate(pieces[1:]):
-        skeleton += (f"\ufdd2{index}\ufdd3", piece)  # _CLOZE_MARK
+        skeleton += (_CLOZE_MARK.format(index), piece)
     return "".join(skeleton)
 
 

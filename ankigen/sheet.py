@@ -365,11 +365,10 @@ def _shown(parts: _Split, inline: bool) -> str:
     out = parts.copy()
     for slot in range(1, len(parts), 4):
         if inline:
-            out[slot], out[slot + 2] = '<mark class="filled">', "</mark>"
+            out[slot], out[slot + 2] = _FILLED_START, _FILLED_END
         else:
             hint = parts[slot + 2]
-            out[slot] = '<span class="gap"><span class="gap-answer">'
-            out[slot + 2] = f'</span><span class="gap-hint">{hint}</span></span>' if hint else "</span></span>"
+            out[slot], out[slot + 2] = _BLANK_START, _BLANK_HINT_END.format(hint) if hint else _BLANK_END
     return "".join(out)  # type: ignore[arg-type]  # every None (a missing hint) is replaced
 
 
@@ -381,14 +380,19 @@ def _fill_gaps(parsed: _Parsed, show: Callable[[Gap], str]) -> str:
     return "".join(out)
 
 
+# A deletion on a sheet: a blank, the hidden answer giving it its width (hidden text is neither painted nor in a
+# printed PDF's text), then its hint if it has one; or its answer filled in.
+_BLANK_START = '<span class="gap"><span class="gap-answer">'
+_BLANK_END, _BLANK_HINT_END = "</span></span>", '</span><span class="gap-hint">{}</span></span>'
+_FILLED_START, _FILLED_END = '<mark class="filled">', "</mark>"
+
+
 def _blank(gap: Gap) -> str:
-    # The hidden answer gives the blank its width; hidden text is neither painted nor in a printed PDF's text.
-    hint = f'<span class="gap-hint">{gap.hint}</span>' if gap.hint else ""
-    return f'<span class="gap"><span class="gap-answer">{gap.answer}</span>{hint}</span>'
+    return _BLANK_START + gap.answer + (_BLANK_HINT_END.format(gap.hint) if gap.hint else _BLANK_END)
 
 
 def _filled(gap: Gap) -> str:
-    return f'<mark class="filled">{gap.answer}</mark>'
+    return _FILLED_START + gap.answer + _FILLED_END
 
 
 def _only(number: int, show: Callable[[Gap], str]) -> Callable[[Gap], str]:
