@@ -463,8 +463,7 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
         moves, problems = _find_moves(made, retiring, lock)
         diagnostics.extend(problems)
         if moves:  # build again the decks that notes moved from or to, now knowing which
-            context = context._replace(carried=moves,
-                                          moved_out=frozenset(guid for guid, _ in moves.values()))
+            context = context._replace(carried=moves, moved_out=frozenset(guid for guid, _ in moves.values()))
             again = sorted(index for index, result in made.items() if result.deck is not None and (
                 any(a.path in moves for a in result.appeared) or
                 any(v.guid in context.moved_out for v in result.vanished)))
@@ -643,12 +642,11 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
     report, state, outputs = _build_deck(deck, raw, file.in_lock, context.out_dir, context.options,
                                          previous, context.now, context.latest, memories, carried,
                                          context.moved_out)
+    new: dict[Path, Output] = {}
     if not context.dry_run:
         from ankigen.mathml import save_typesetting
 
         save_typesetting()  # here, where worker processes have what they typeset
-    new: dict[Path, Output] = {}
-    if not context.dry_run:
         for target in report.written:
             new[target] = context.stager.stage(target, outputs[target]) if context.stager is not None else \
                 stage_bytes(target, outputs[target], context.token)
