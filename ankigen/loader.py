@@ -60,13 +60,15 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
             return _PLAIN_TAGS.get(value, _STR_TAG) if implicit[0] else _STR_TAG  # type: ignore[index]
         return _COLLECTION_TAG[kind]  # (what BaseResolver.resolve answers, without path resolvers)
 
+
+# What the safe loader tags a list and a mapping with.
+_COLLECTION_TAG: dict[type[yaml.Node], str] = {yaml.SequenceNode: _YAML + "seq", yaml.MappingNode: _YAML + "map"}
+# Location(...) without the Python-level __new__ of a NamedTuple (the same tuple): the reader makes one per entry.
+_new_tuple = tuple.__new__
 # What no value may hold, though YAML's escapes can make it: control characters (Anki's field separator
 # U+001F among them), noncharacters (ankigen's placeholders) and lone surrogates. Each is a control, a
 # surrogate or unassigned, none printable: a str.isprintable() value holds none (tests/test_fast_parse.py
 # checks every code point), and only the others are searched.
-_COLLECTION_TAG: dict[type[yaml.Node], str] = {yaml.SequenceNode: _YAML + "seq", yaml.MappingNode: _YAML + "map"}
-# Location(...) without the Python-level __new__ of a NamedTuple (the same tuple): the reader makes one per entry.
-_new_tuple = tuple.__new__
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 # One text of a card or a description; a card's text is read in seconds (check warns past 300 characters),
 # and this bound keeps rendering each text's Markdown quick whatever it holds.
