@@ -37,11 +37,12 @@ def worker_count(jobs: int, weight: int) -> int:
 
 
 def run_jobs(function: Callable[[C, J], R], context: C, jobs: Sequence[J], weights: Sequence[int],
-             done: Callable[[int], None] | None = None) -> list[R]:
+             done: Callable[[int, R], R] | None = None) -> list[R]:
     """``function(context, job)`` for every job; the results in the jobs' order.
 
-    ``context`` is sent to each worker once, not with every job. ``done`` is
-    called with the number of jobs finished so far, as they finish.
+    ``context`` is sent to each worker once, not with every job. As each job
+    finishes, ``done`` is called in this process with the number finished so far
+    and the job's result, and what it returns is kept as the result.
     """
     workers = worker_count(len(jobs), sum(weights))
     results: list[Any] = [None] * len(jobs)
@@ -49,7 +50,7 @@ def run_jobs(function: Callable[[C, J], R], context: C, jobs: Sequence[J], weigh
         for index, job in enumerate(jobs):
             results[index] = function(context, job)
             if done:
-                done(index + 1)
+                results[index] = done(index + 1, results[index])
         return results
     import multiprocessing  # here: a build that runs in one process never needs it
 
@@ -57,9 +58,7 @@ def run_jobs(function: Callable[[C, J], R], context: C, jobs: Sequence[J], weigh
     order = sorted(range(len(jobs)), key=lambda index: -weights[index])  # the biggest first: the cores end together
     with multiprocessing.get_context(method).Pool(workers, _start_worker, (function, context)) as pool:
         for finished, (index, result) in enumerate(pool.imap_unordered(_run, [(i, jobs[i]) for i in order]), 1):
-            results[index] = result
-            if done:
-                done(finished)
+            results[index] = done(finished, result) if done else result
     return results
 
 

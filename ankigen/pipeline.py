@@ -439,8 +439,16 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
                 lock.decks[by_source[job.in_lock]].read_rows()
         weights = [len(job.raw or b"") for job in jobs]
         in_workers = worker_count(len(jobs), sum(weights)) > 1
-        done = (lambda count: progress(len(settled) + len(made) + count, len(files))) if progress else None
-        # Workers stage their outputs themselves; in this process a thread does it while the next deck is made.
+
+        def done(count: int, result: _Made) -> _Made:
+            if in_workers and stager is not None:  # flushed to disk here, while the workers go on
+                result.outputs = {target: stager.flush(temp, target) if isinstance(temp, Path) else temp
+                                  for target, temp in result.outputs.items()}
+            if progress:
+                progress(len(settled) + len(made) + count, len(files))
+            return result
+
+        # Workers write their outputs to temp files; in this process a thread does it while the next deck is made.
         job_context = context._replace(stager=None if in_workers else stager)
         results = run_jobs(_make_deck, job_context, jobs, weights, done)
         made.update(zip(indexes, results, strict=True))
@@ -581,7 +589,8 @@ class _BuildContext(NamedTuple):
     carried: Mapping[str, tuple[str, NoteState]] = MappingProxyType({})  # path -> GUID and state it moved with
     moved_out: frozenset[str] = frozenset()  # GUIDs that moved to another place: not retired where they were
     token: str = ""  # names this build's temp files (see atomic.build_folder)
-    stager: Stager | None = None  # in this process: stage outputs in a thread (None: each worker stages its own)
+    stager: Stager | None = None  # in this process: stage outputs in a thread (None: a worker writes its own,
+    # and the main process flushes them: see _build_into's done)
 
 
 @dataclass
@@ -649,7 +658,7 @@ def _make_deck(context: _BuildContext, file: _SourceFile) -> _Made:
         save_typesetting()  # here, where worker processes have what they typeset
         for target in report.written:
             new[target] = context.stager.stage(target, outputs[target]) if context.stager is not None else \
-                stage_bytes(target, outputs[target], context.token)
+                stage_bytes(target, outputs[target], context.token, flush=False)
     new_here = appeared(source, (note.key for note in deck.notes if note.guid not in carried and
                                  (previous is None or note.guid not in previous.notes))) \
         if context.lock.decks else []  # with no deck in the lock, no note can have moved

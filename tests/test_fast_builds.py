@@ -133,6 +133,33 @@ def test_a_parallel_build_writes_what_a_single_process_build_writes(tmp_path: Pa
     assert _files(tmp_path / "one") == _files(tmp_path / "two")
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_every_output_is_on_disk_before_it_is_renamed_into_place(jobs: str, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A power cut after a rename must not leave an empty file: each temp file is flushed (fsync) before its
+    rename, in whichever process wrote it (flushes are logged to a file, which forked workers share)."""
+    flushed_log, out = tmp_path / "flushed", tmp_path / "decks"
+    real_fsync, real_replace = os.fsync, os.replace
+    renamed: list[str] = []
+
+    def fsync(descriptor: int) -> None:
+        real_fsync(descriptor)
+        with open(flushed_log, "a", encoding="utf-8") as log:
+            log.write(f"{os.fstat(descriptor).st_ino}\n")
+
+    def replace(source: str | Path, target: str | Path) -> None:
+        if Path(target).parent == out:  # (caches are not flushed: a torn one fails its digest)
+            flushed = flushed_log.read_text("utf-8").split() if flushed_log.exists() else []
+            assert str(os.stat(source).st_ino) in flushed, f"{target} renamed into place before it was flushed"
+            renamed.append(Path(target).name)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    _build(_write_sources(tmp_path / "cards", decks=4), out, env={"ANKIGEN_JOBS": jobs})
+    assert sorted(renamed) == sorted(path.name for path in out.iterdir())
+
+
 def test_an_error_in_a_parallel_build_writes_nothing(tmp_path: Path) -> None:
     sources, out = _write_sources(tmp_path / "cards", decks=4), tmp_path / "decks"
     _build(sources, out)
