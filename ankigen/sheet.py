@@ -28,10 +28,12 @@ import base64
 import hashlib
 import html
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import accumulate
 from pathlib import PurePosixPath
 from string import Template
 from typing import NamedTuple
@@ -100,16 +102,16 @@ def render_sheet(deck: DeckCards, *, answers: str = "key", layout: str = "sheet"
     myths = group_myths(deck.notes)
     words = labels(deck.lang)
     if layout == "cards":
-        body = _cards_body(deck, myths, words)
+        lines = _cards_body(deck, myths, words)
         css = _template("sheet.css") + _template("sheet-cards.css")
     else:
-        body = _sheet_body(deck, myths, answers, words)
+        lines = _sheet_body(deck, myths, answers, words)
         css = _template("sheet.css")
     if words is not ENGLISH:  # English's are in sheet.css
         css += _page_numbers(words.page_of)
     if words.direction == "rtl":
         css += _template("sheet-rtl.css")
-    body, image_css = _self_contained(body, deck, words)
+    body, image_css = _self_contained(lines, deck, words)
     title = readable_name(deck.name)
     return Template(_template("sheet.html")).substitute(
         lang=deck.lang, dir=' dir="rtl"' if words.direction == "rtl" else "",
@@ -207,7 +209,8 @@ def true_or_false(myths: Sequence[MythGroup]) -> list[Note]:
 # -- the sheet ----------------------------------------------------------------------------------------------------
 
 
-def _sheet_body(deck: DeckCards, myths: list[MythGroup], answers: str, words: Labels = ENGLISH) -> str:
+def _sheet_body(deck: DeckCards, myths: list[MythGroup], answers: str, words: Labels = ENGLISH) -> list[str]:
+    """The sheet's body as its lines (each a sheet tag to a sheet tag: see ``_typeset_by_line``)."""
     quiz = true_or_false(myths)
     choices = [group.choice for group in myths if group.choice is not None]
     counts = words.list_separator.join(
@@ -216,27 +219,27 @@ def _sheet_body(deck: DeckCards, myths: list[MythGroup], answers: str, words: La
         + [words.count(len(choices), words.questions)] * bool(choices))
     inline = answers == "inline"
     how = (words.filled_in if inline else words.to_answer).format(counts=counts)
-    parts = [f'<main class="answers-{answers}">', _deck_header(deck, how)]
+    parts = [f'<main class="answers-{answers}">', *_deck_header(deck, how)]
     parsed = {note.guid: _ANKI_CLOZE.split(note.fields[0]) for group in myths for note in group.items}
     number = 1
     for index, group in enumerate(myths, start=1):
-        parts.append(_myth_section(group, index, number, inline, deck.citation_html, parsed, words))
+        parts += _myth_section(group, index, number, inline, deck.citation_html, parsed, words)
         number += len(group.items)
     if quiz:
-        parts.append(_true_or_false_section(quiz, inline, words))
+        parts += _true_or_false_section(quiz, inline, words)
     if choices:
-        parts.append(_choice_section(choices, inline, words))
+        parts += _choice_section(choices, inline, words)
     if answers == "key":
-        parts.append(_answer_key(myths, parsed, quiz, choices, words))
+        parts += _answer_key(myths, parsed, quiz, choices, words)
     parts.append("</main>")
-    return "\n".join(parts)
+    return parts
 
 
 def _verdict(note: Note, words: Labels) -> str:
     return _text(words.verdict_myth if note.kind == "myth" else words.verdict_true)
 
 
-def _true_or_false_section(quiz: list[Note], inline: bool, words: Labels) -> str:
+def _true_or_false_section(quiz: list[Note], inline: bool, words: Labels) -> list[str]:
     lines = ['<section class="quiz true-or-false">', f"<h2>{_text(words.true_or_false)}</h2>",
              f'<p class="how">{_text(words.mark_each)}</p>', '<ol class="quiz-items">']
     for note in quiz:
@@ -244,10 +247,10 @@ def _true_or_false_section(quiz: list[Note], inline: bool, words: Labels) -> str
             f'<span class="tick">{_text(words.tick)}</span>'
         lines.append(f'<li><span class="statement">{note.fields[0]}</span> {mark}</li>')
     lines += ["</ol>", "</section>"]
-    return "\n".join(lines)
+    return lines
 
 
-def _choice_section(choices: list[Note], inline: bool, words: Labels) -> str:
+def _choice_section(choices: list[Note], inline: bool, words: Labels) -> list[str]:
     lines = ['<section class="quiz not-true">', f"<h2>{_text(words.which_not_true)}</h2>",
              f'<p class="how">{_text(words.circle_letter)}</p>',
              '<ol class="quiz-items">']
@@ -257,17 +260,17 @@ def _choice_section(choices: list[Note], inline: bool, words: Labels) -> str:
         answer = f' <p class="inline-answer">{not_true}</p>' if inline else ""
         lines.append(f"<li>{options}{answer}</li>")
     lines += ["</ol>", "</section>"]
-    return "\n".join(lines)
+    return lines
 
 
-def _deck_header(deck: DeckCards, how: str) -> str:
+def _deck_header(deck: DeckCards, how: str) -> list[str]:
     lines = ['<header class="deck">', f"<h1>{html.escape(readable_name(deck.name))}</h1>"]
     if deck.description_html:
         lines.append(f'<div class="description">{deck.description_html}</div>')
     if deck.citation_html:
         lines.append(f'<p class="citation">{deck.citation_html}</p>')
     lines += [f'<p class="how">{html.escape(how)}</p>', "</header>"]
-    return "\n".join(lines)
+    return lines
 
 
 _Parsed = tuple[tuple[str, ...], tuple[Gap, ...]]  # a cloze field's pieces and gaps (parse_anki_cloze)
@@ -276,7 +279,7 @@ _Split = list[str | None]
 
 
 def _myth_section(group: MythGroup, index: int, first_number: int, inline: bool,
-                  deck_citation: str, parsed: dict[str, _Split], words: Labels = ENGLISH) -> str:
+                  deck_citation: str, parsed: dict[str, _Split], words: Labels = ENGLISH) -> list[str]:
     badge = _text(words.myth_number.format(number=index))
     lines = [f'<section class="myth" id="myth-{html.escape(group.key, quote=True)}">',
              f'<h2><span class="badge">{badge}</span> <span class="statement">{group.statement}</span></h2>']
@@ -296,7 +299,7 @@ def _myth_section(group: MythGroup, index: int, first_number: int, inline: bool,
         lines.append("</ol>")
         number += len(notes)
     lines.append("</section>")
-    return "\n".join(lines)
+    return lines
 
 
 def _runs_of_kind(notes: Sequence[Note]) -> Iterator[tuple[str, list[Note]]]:
@@ -321,7 +324,7 @@ def _fact_of(answer: str) -> str:
 
 
 def _answer_key(myths: list[MythGroup], parsed: dict[str, _Split], quiz: list[Note], choices: list[Note],
-                words: Labels = ENGLISH) -> str:
+                words: Labels = ENGLISH) -> list[str]:
     lines = ['<section class="key">', f"<h2>{_text(words.answer_key)}</h2>"]
     if quiz:
         lines += ['<div class="key-quiz">', f"<h3>{_text(words.true_or_false)}</h3>", "<ol>",
@@ -343,7 +346,7 @@ def _answer_key(myths: list[MythGroup], parsed: dict[str, _Split], quiz: list[No
         lines += ["</ol>", "</div>"]
         number += len(group.items)
     lines.append("</section>")
-    return "\n".join(lines)
+    return lines
 
 
 def _answers(note: Note, answers: Sequence[str]) -> Sequence[str]:
@@ -457,7 +460,8 @@ def _fit(*blocks: tuple[str, float]) -> str:
     return next((fit for limit, fit in _CARD_FITS if room <= limit), _CARD_FIT_SMALLEST)
 
 
-def _cards_body(deck: DeckCards, myths: list[MythGroup], words: Labels = ENGLISH) -> str:
+def _cards_body(deck: DeckCards, myths: list[MythGroup], words: Labels = ENGLISH) -> list[str]:
+    """The flashcards' body as its lines (each a sheet tag to a sheet tag: see ``_typeset_by_line``)."""
     cards = flashcards(myths, words)
     sheets = (len(cards) + CARDS_PER_PAGE - 1) // CARDS_PER_PAGE
     name = html.escape(readable_name(deck.name))
@@ -474,7 +478,7 @@ def _cards_body(deck: DeckCards, myths: list[MythGroup], words: Labels = ENGLISH
         parts.append(_card_page(chunk, "backs", f"<strong>{_text(words.backs)}</strong>"
                                                 f"<span>{_text(words.backs_howto)}</span>", words))
     parts.append("</main>")
-    return "\n".join(parts)
+    return parts
 
 
 def _card_page(chunk: list[Flashcard], side: str, head: str, words: Labels = ENGLISH) -> str:
@@ -509,9 +513,10 @@ def _crop_marks() -> str:
 # -- making it self-contained -------------------------------------------------------------------------------------
 
 
-def _self_contained(body: str, deck: DeckCards, words: Labels = ENGLISH) -> tuple[str, str]:
-    """The body with images embedded, links turned into text and TeX typeset as MathML (mathml.py), so the
-    file loads and leads nowhere else, and the CSS that carries the images (and draws the math's blanks).
+def _self_contained(lines: list[str], deck: DeckCards, words: Labels = ENGLISH) -> tuple[str, str]:
+    """The body (its lines joined) with images embedded, links turned into text and TeX typeset as MathML
+    (mathml.py), so the file loads and leads nowhere else, and the CSS that carries the images (and draws the
+    math's blanks).
 
     Each image's data is in the file once, in a CSS rule, however many times the deck shows it: an
     image drawn as the background of a box with its proportions, printed as it is shown.
@@ -539,12 +544,43 @@ def _self_contained(body: str, deck: DeckCards, words: Labels = ENGLISH) -> tupl
         style = f' style="{"; ".join(sizes)}"' if sizes else ""
         return f'<span class="image {classes[name]}" role="img"{label}{style}></span>'
 
+    body = "\n".join(lines)
     if _IMAGE_OR_LINK.search(body):  # one look for what the two passes over the whole body could change
-        body = _unlink(_IMG_TAG.sub(embed, body))
-    body, typeset = typeset_formulas(body)
+        body, typeset = typeset_formulas(_unlink(_IMG_TAG.sub(embed, body)))
+    else:
+        body, typeset = _typeset_by_line(lines, body)
     if typeset or "<math" in body:  # a typeset formula is a <math> element
         rules.append(_template("sheet-math.css").strip())
     return body, "\n".join(rules)
+
+
+def _typeset_by_line(lines: list[str], body: str) -> tuple[str, int]:
+    """``typeset_formulas(body)`` for ``body = "\\n".join(lines)``, typesetting only the lines that hold a formula.
+
+    Fast because mathml.py walks the code depth (<code>, <pre>) of everything in front of each formula it
+    typesets, and the answer key at the end has formulas: a pass over the whole sheet for a few lines.
+    It agrees with the whole-body call (tests/test_fast_sheet.py checks) because every line the sheet writes
+    begins and ends with one of its own tags that ends a run of text (not a span, mark or code), so no
+    formula crosses a line and each line is read from the state a run-ending tag leaves; and because code
+    is never open where a line begins, the fields being sanitize.py's well-nested HTML. Callers keep the
+    whole-body call when images or links are to be replaced, as their text can hold TeX too.
+    """
+    if "\\(" not in body and "\\[" not in body:
+        return body, 0
+    ends = list(accumulate(len(line) + 1 for line in lines))  # where each line's next one starts in body
+    holding = set()
+    for opening in ("\\(", "\\["):
+        position = body.find(opening)
+        while position >= 0:
+            index = bisect_right(ends, position)
+            holding.add(index)
+            position = body.find(opening, ends[index])
+    typeset = lines.copy()
+    count = 0
+    for index in holding:
+        typeset[index], found = typeset_formulas(lines[index])
+        count += found
+    return ("\n".join(typeset), count) if count else (body, 0)
 
 
 def media_uri(name: str, data: bytes) -> str:

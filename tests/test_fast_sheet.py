@@ -5,7 +5,8 @@ sheet.py: a cloze field is split by one regular expression (``re.split``) rather
 deletion; the sheet fills its blanks into that split without making a Gap per deletion; a field
 without a formula skips the search for deletions inside math; the passes over the whole sheet for
 images and links run only when one look finds an ``<img`` or a link; the sheet looks for ``<math`` only
-when mathml.py typeset no formula.
+when mathml.py typeset no formula; formulas are typeset line by line, in the lines that hold one, rather
+than in the whole sheet.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from hypothesis import strategies as st
 from ankigen import sheet
 from ankigen.cards import DeckCards, Note, derive_deck
 from ankigen.loader import parse_source
-from ankigen.mathml import deletions_in_math
+from ankigen.mathml import _VERBATIM_TAG, deletions_in_math, typeset_formulas
 from ankigen.model import Location
+from ankigen.sanitize import sanitize_html
 from ankigen.sheet import Gap, parse_anki_cloze, render_sheet
 from tests.case_corpus import CASES, corpus
 from tests.test_sheet import tiny_png
@@ -147,10 +149,13 @@ def test_every_sheet_of_the_corpus_is_what_the_simple_ways_make(monkeypatch: pyt
     monkeypatch.setattr(sheet, "parse_anki_cloze", parse_anki_cloze_one_deletion_at_a_time)
     monkeypatch.setattr(sheet, "_shown", shown_gap_by_gap)
     monkeypatch.setattr(sheet, "_answers", answers_always_searching_math)
+    monkeypatch.setattr(sheet, "_typeset_by_line", lambda lines, body: typeset_formulas(body))
     simple = [render_sheet(deck, answers=answers, layout=layout) for deck in decks for answers, layout in options]
     assert fast == simple
     for shows in ("<math", 'class="image', 'class="url"', 'class="missing-image"', "gap-hint"):
         assert any(shows in page for page in fast), shows
+    # the line-by-line typesetting ran, on sheets with both code and formulas
+    assert any("<math" in page and "<code>" in page and 'class="image' not in page for page in fast)
 
 
 # The sheet's HTML around images, links and formulas, well formed or not.
@@ -183,3 +188,39 @@ def test_typeset_formulas_counts_what_typeset_math_typesets(body: str) -> None:
     assert (count > 0 or "<math" in typeset) == ("<math" in typeset)
     assert count > 0 or typeset is body
     assert count == typeset.count("<math") - body.count("<math")
+
+
+# What a field can be made of: TeX, code, the sheet's own blank markup written by an author, case variants of
+# code tags, unclosed and stray tags; sanitize.py makes each field well-nested HTML, as the build does.
+_FIELD_PARTS = ["\\(", "\\)", "\\[", "\\]", "x^2", "\\frac{a}{b}", " ", "a", "<code>", "</code>", "<CODE>",
+                "<pre>", "</pre>", "<b>", "</b>", "<span>", "</span>", '<span class="gap">',
+                '<span class="gap-answer">', '<mark class="filled">', "</mark>", "<script>", "<textarea>", "<",
+                '<span class="gap"><span class="gap-answer">y</span></span>', '<mark class="filled">z</mark>', "\n"]
+fields = st.lists(st.sampled_from(_FIELD_PARTS), max_size=12).map(lambda parts: sanitize_html("".join(parts)))
+# Lines shaped as the sheet writes them around fields (each from one of its tags to one of its tags).
+_LINE_SHAPES = ["<li>{}</li>", '<li><span class="statement">{}</span> <span class="tick">T / F</span></li>',
+                '<h2><span class="badge">Myth 1</span> <span class="statement">{}</span></h2>',
+                '<div class="fact"><span class="badge">Fact</span> {}</div>', '<p class="source">{}</p>',
+                '<li><span class="answer">{}</span><span class="sep">·</span><span class="answer">\\(a\\)</span></li>',
+                '<ol class="items" start="3">', "</ol>", "<h3>Key \\(x\\)</h3>"]
+sheet_lines = st.lists(st.tuples(st.sampled_from(_LINE_SHAPES), fields).map(lambda shape: shape[0].format(shape[1])),
+                       max_size=8)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(sheet_lines)
+@example(["<li><code>\\(x\\)</code></li>", "<li>\\(x^2\\)</li>"])
+@example(['<li><span class="statement">\\(x <span class="gap"></span>', "<li>y\\)</li>"])
+def test_formulas_typeset_line_by_line_are_those_of_the_whole_sheet(lines: list[str]) -> None:
+    body = "\n".join(lines)
+    assert sheet._typeset_by_line(lines, body) == typeset_formulas(body)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_FIELD_PARTS), max_size=16).map("".join))
+def test_a_sanitised_field_leaves_code_closed_as_it_found_it(markup: str) -> None:
+    """What _typeset_by_line relies on: mathml.py's code depth is 0 again after every field."""
+    depth = 0
+    for tag in _VERBATIM_TAG.finditer(sanitize_html(markup)):
+        depth = max(depth + (-1 if tag.group(1) else 1), 0)
+    assert depth == 0
