@@ -349,9 +349,10 @@ def _answer_key(myths: list[MythGroup], parsed: dict[str, _Split], quiz: list[No
 
 def _answers(note: Note, answers: Sequence[str]) -> Sequence[str]:
     """Each deletion's answer on its own (HTML): one inside math is TeX, so it becomes a formula of its own."""
-    if "\\(" not in note.fields[0] and "\\[" not in note.fields[0]:  # no formula, so no deletion in one
-        return answers
-    in_math = deletions_in_math(note.fields[0])
+    text = note.fields[0]
+    if "\\" not in text or ("\\(" not in text and "\\[" not in text):  # no formula, so no deletion in one
+        return answers  # (one character, the backslash, is looked for faster than two)
+    in_math = deletions_in_math(text)
     return [f"\\({answer}\\)" if index < len(in_math) and in_math[index] else answer
             for index, answer in enumerate(answers)]
 
