@@ -65,6 +65,20 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 _COLLECTION_TAG: dict[type[yaml.Node], str] = {yaml.SequenceNode: _YAML + "seq", yaml.MappingNode: _YAML + "map"}
 # Location(...) without the Python-level __new__ of a NamedTuple (the same tuple): the reader makes one per entry.
 _new_tuple = tuple.__new__
+_new_object = object.__new__
+
+
+def _text_record(source: str, location: Location, exact: bool, written: str) -> Text:
+    """Text(source, location, exact, written) without the frozen dataclass's ``__init__``, which sets each field
+    with a call to ``object.__setattr__``: the same record at a third of the cost, and the reader makes one per
+    text field. tests/test_fast_parse.py checks it equals Text(...) and behaves as one."""
+    made = _new_object(Text)
+    fields = made.__dict__
+    fields["source"] = source
+    fields["location"] = location
+    fields["exact"] = exact
+    fields["written"] = written
+    return made
 # What no value may hold, though YAML's escapes can make it: control characters (Anki's field separator
 # U+001F among them), noncharacters (ankigen's placeholders) and lone surrogates. Each is a control, a
 # surrogate or unassigned, none printable: a str.isprintable() value holds none (tests/test_fast_parse.py
@@ -562,10 +576,10 @@ class _Reader:
         start = mark.index
         if "\n" not in value:  # on one line, as written or in quotes: each character is a column
             if end - start == len(value) and source.startswith(value, start):
-                return Text(value, _new_tuple(Location, (self.path, mark.line + 1, mark.column + 1)), True)
+                return _text_record(value, _new_tuple(Location, (self.path, mark.line + 1, mark.column + 1)), True, "")
             if end - start == len(value) + 2 and source[start] in "'\"" and source.startswith(value, start + 1):
-                return Text(value, _new_tuple(Location, (self.path, mark.line + 1, mark.column + 2)), True)
-        return Text(value, self.location(node), False, source[start:end])
+                return _text_record(value, _new_tuple(Location, (self.path, mark.line + 1, mark.column + 2)), True, "")
+        return _text_record(value, self.location(node), False, source[start:end])
 
     def key(self, node: yaml.Node, what: str) -> str | None:
         value = self.scalar(node, what, "write a short stable key such as 'transfer-learning'")
