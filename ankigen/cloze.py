@@ -87,7 +87,8 @@ _new_object = object.__new__
 
 def _cloze_text(pieces: tuple[str, ...], deletions: tuple[Deletion, ...]) -> ClozeText:
     """ClozeText(pieces, deletions) without the frozen dataclass's ``__init__`` (one ``object.__setattr__`` call
-    per field): the same record, made for every item of a build. tests/test_fast_parse.py checks they are equal."""
+    per field): the fields go straight into its ``__dict__``, made for every item of a build.
+    tests/test_fast_parse.py checks they are equal."""
     made = _new_object(ClozeText)
     fields = made.__dict__
     fields["pieces"] = pieces

@@ -70,8 +70,9 @@ _new_object = object.__new__
 
 def _text_record(source: str, location: Location, exact: bool, written: str) -> Text:
     """Text(source, location, exact, written) without the frozen dataclass's ``__init__``, which sets each field
-    with a call to ``object.__setattr__``: the same record at a third of the cost, and the reader makes one per
-    text field. tests/test_fast_parse.py checks it equals Text(...) and behaves as one."""
+    with a call to ``object.__setattr__``: the fields go straight into the record's ``__dict__`` (a dict of
+    its own, some 64 bytes more than the inline fields ``__init__`` leaves), at a third of the cost; the reader
+    makes one per text field. tests/test_fast_parse.py checks it equals Text(...) and behaves as one."""
     made = _new_object(Text)
     fields = made.__dict__
     fields["source"] = source
@@ -79,10 +80,17 @@ def _text_record(source: str, location: Location, exact: bool, written: str) -> 
     fields["exact"] = exact
     fields["written"] = written
     return made
+
+
 # What no value may hold, though YAML's escapes can make it: control characters (Anki's field separator
 # U+001F among them), noncharacters (ankigen's placeholders) and lone surrogates. Each is a control, a
 # surrogate or unassigned, none printable: a str.isprintable() value holds none (tests/test_fast_parse.py
 # checks every code point), and only the others are searched.
+#
+# YAML itself refuses, written as they are in a file, all of them but the noncharacters U+FDD0 to U+FDEF
+# (tests/test_fast_parse.py checks every code point), so a file whose bytes hold none of those can put one in
+# a value only through an escape in double quotes. In UTF-8 each of them starts with these two bytes.
+_NONCHARACTERS_UTF8 = b"\xef\xb7"
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 # One text of a card or a description; a card's text is read in seconds (check warns past 300 characters),
 # and this bound keeps rendering each text's Markdown quick whatever it holds.
@@ -169,7 +177,7 @@ def parse_source(data: bytes, path: str, base_dir: str = "",
     refused = _refuse_aliases_and_depth(root, text, path) if anchored else []
     if refused:
         return None, refused
-    reader = _Reader(path, text)
+    reader = _Reader(path, text, raw_is_text=_NONCHARACTERS_UTF8 not in data)
     deck = reader.deck(root, base_dir)
     if reader.diagnostics and not anchored:
         # Checked after reading, and only when there is something to report: a read that finds nothing has
@@ -452,6 +460,9 @@ class _Reader:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     claims: dict[tuple[int, str], Location] = field(default_factory=dict)  # (scope, key): where first used
     texts: list[Text] = field(default_factory=list)  # every text field read, in order
+    # True when no character of the file, as it stands, is one _NOT_TEXT refuses: then only a double-quoted
+    # scalar's escapes can put one in a value, and ``scalar`` need not look at any other value (see parse_source).
+    raw_is_text: bool = False
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -521,6 +532,9 @@ class _Reader:
     def scalar(self, node: yaml.Node, what: str, hint: str) -> str | None:
         if type(node) is yaml.ScalarNode and node.tag == _STR_TAG and node.value and not node.value.isspace():
             value: str = node.value
+            if self.raw_is_text and (node.style != '"' or
+                                     self.source_text.find("\\", node.start_mark.index, node.end_mark.index) < 0):
+                return value  # every character as the file writes it (no escape), and the file holds none refused
             if value.isprintable():  # the usual case, nothing to report (quicker than the search; see _NOT_TEXT)
                 return value
             odd = _NOT_TEXT.search(value)

@@ -3,7 +3,8 @@
 cloze.py: text without a backslash, or whose markup is as written (``_markup_as_written``: no escapes, no
 '{{' or '}}' inside math), is split with str.find (``_parse_without_backslash``) instead of the scanner that
 knows escapes and math (``_parse_any``); ``_cloze_text`` makes a ClozeText without the dataclass ``__init__``.
-loader.py: ``_text_record`` makes a Text without the dataclass ``__init__``.
+loader.py: ``_text_record`` makes a Text without the dataclass ``__init__``; a value holding only the file's own
+characters is not searched for characters a value may not hold when the file's bytes hold none (``raw_is_text``).
 """
 
 from __future__ import annotations
@@ -130,6 +131,62 @@ def test_no_printable_character_is_one_a_value_may_not_hold() -> None:
     assert len(refused) == 29 + 1 + 31 + 2048 + 32 + 2  # C0 but tab and breaks, DEL, C1 but NEL, surrogates, nonchars
     assert not any(char.isprintable() for char in refused)
 
+
+
+
+def test_yaml_refuses_every_character_a_value_may_not_hold_written_as_it_is_but_the_noncharacters() -> None:
+    """loader._Reader.raw_is_text: a file whose bytes hold no U+FDD0..U+FDEF gets a refused character into a
+    value only through a double-quoted escape, because YAML refuses the others written as they are."""
+    from ankigen.loader import _NONCHARACTERS_UTF8, _NOT_TEXT
+
+    let_through = []
+    for code in range(0x110000):
+        char = chr(code)
+        if not _NOT_TEXT.match(char) or 0xD800 <= code <= 0xDFFF:  # (UTF-8 cannot hold a lone surrogate)
+            continue
+        for source in (f"a: x{char}y\n", f'a: "x{char}y"\n', f"a: |\n  x{char}y\n"):
+            try:
+                yaml.compose(source, Loader=loader._Loader)
+            except yaml.YAMLError:
+                continue
+            let_through.append(char)
+            assert _NONCHARACTERS_UTF8 in char.encode("utf-8")
+    assert {ord(char) for char in let_through} == set(range(0xFDD0, 0xFDF0))
+
+
+# Values as a source may write them: each style, with escapes and characters a value may not hold.
+_value_parts = st.sampled_from(["a", " ", "b c", "\ufdd0", "\x1f", "\u0085", "\t", "é", "\\", "\\x1f", "\\ufdd0",
+                                "\\u0007", "\\U0010fffe", "\\n", "\\\\", "\\ ", "#", "'"])
+
+
+def _written(value: str, style: str) -> str:
+    if style == '"':
+        return '"' + value.replace('"', "") + '"'
+    if style == "'":
+        return "'" + value.replace("'", "''").replace("\\", "") + "'"
+    if style == "|":
+        return "|\n      " + value.replace("\\", "")
+    return "x " + value.replace("\\", "").replace("#", "").strip()
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(st.lists(_value_parts, min_size=1, max_size=6).map("".join),
+                          st.sampled_from(['"', "'", "|", ""])), min_size=1, max_size=4),
+       st.sampled_from(["myth", "fact", "id", "tags", "deck"]))
+def test_values_are_checked_for_characters_they_may_not_hold_as_the_simple_reader_checks_them(
+        values: list[tuple[str, str]], where: str) -> None:
+    """parse_source skips the search of a value that holds only the file's own characters (``raw_is_text``):
+    what it reports is what the reader that searches every value reports."""
+    written = [_written(value, style) for value, style in values]
+    myth = {"myth": written[0], "fact": written[-1], "id": "m", "tags": "[t]"}
+    if where in myth:
+        myth[where] = written[len(written) // 2] if where != "tags" else "[" + ", ".join(
+            w.replace(",", "").replace("[", "").replace("]", "") for w in written if "\n" not in w) + "]"
+    deck = written[1 % len(written)] if where == "deck" else "D"
+    text = f"deck: {deck}\nmyths:\n  - " + "\n    ".join(f"{key}: {value}" for key, value in myth.items()) + "\n"
+    data = text.encode("utf-8", "surrogatepass")
+    now, simple = parse_source_now(data, "f.yaml"), parse_source_depth_first(data, "f.yaml")
+    assert now == simple
 
 
 nested = st.recursive(st.sampled_from(["x", "", "a: b"]) | st.integers(0, 9),
