@@ -36,6 +36,9 @@ MAX_DECK_ID = 250
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML = "tag:yaml.org,2002:"
 _STR_TAG = _YAML + "str"
+_NULL_TAG = _YAML + "null"
+# The node types, as module globals: the reader looks them up for nearly every node.
+_ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 # Plain scalars the reader must tell apart; every other one is text to it, whatever it looks like.
 # A plain '=' or '<<' is text too ('tags: [=, <<]'): only a '<<' key means a merge, and
 # ``_Reader.mapping`` looks for that itself.
@@ -56,14 +59,15 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     ascend_resolver = staticmethod(tuple)
 
     def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool] | bool) -> str:
-        if kind is yaml.ScalarNode:  # implicit is (plain, quoted) for a scalar
+        if kind is _ScalarNode:  # implicit is (plain, quoted) for a scalar
             return _PLAIN_TAGS.get(value, _STR_TAG) if implicit[0] else _STR_TAG  # type: ignore[index]
         return _COLLECTION_TAG[kind]  # (what BaseResolver.resolve answers, without path resolvers)
 
 
 # What the safe loader tags a list and a mapping with.
 _COLLECTION_TAG: dict[type[yaml.Node], str] = {yaml.SequenceNode: _YAML + "seq", yaml.MappingNode: _YAML + "map"}
-# Location(...) without the Python-level __new__ of a NamedTuple (the same tuple): the reader makes one per entry.
+# Location(...), Item(...) and Myth(...) without the Python-level __new__ of a NamedTuple (the same tuple, its fields
+# given in order): the reader makes one per entry. tests/test_fast_parse.py checks each field is where it belongs.
 _new_tuple = tuple.__new__
 _new_object = object.__new__
 
@@ -425,11 +429,11 @@ _MAP_TAG = _YAML + "map"
 
 def _plain_mapping(node: yaml.Node, allowed: tuple[str, ...], required: tuple[str, ...]) -> dict[str, yaml.Node] | None:
     """A mapping's entries when it has nothing to report: plain text keys, each allowed, once, none missing."""
-    if type(node) is not yaml.MappingNode or node.tag != _MAP_TAG:
+    if type(node) is not _MappingNode or node.tag != _MAP_TAG:
         return None
     entries: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
-        if type(key_node) is not yaml.ScalarNode or key_node.tag != _STR_TAG:
+        if type(key_node) is not _ScalarNode or key_node.tag != _STR_TAG:
             return None
         key = key_node.value
         if key in entries or key not in allowed:
@@ -530,7 +534,7 @@ class _Reader:
         return entries
 
     def scalar(self, node: yaml.Node, what: str, hint: str) -> str | None:
-        if type(node) is yaml.ScalarNode and node.tag == _STR_TAG and node.value and not node.value.isspace():
+        if type(node) is _ScalarNode and node.tag == _STR_TAG and node.value and not node.value.isspace():
             value: str = node.value
             if self.raw_is_text and (node.style != '"' or
                                      self.source_text.find("\\", node.start_mark.index, node.end_mark.index) < 0):
@@ -635,7 +639,7 @@ class _Reader:
         """``read(child, *args)`` for each entry of a list node, the entries it could read."""
         if not self.admit(node):
             return []
-        if not isinstance(node, yaml.SequenceNode):
+        if not isinstance(node, _SequenceNode):
             self.error(node, f"{what} must be a list ('- ' entries), not {_kind(node)}")
             return []
         results = []
@@ -737,14 +741,14 @@ class _Reader:
         if statement is None or fact is None or key is None:
             return None
         was = self.was(entries["was"], "the myth's 'was'", parts=1) if "was" in entries else ""
-        return Myth(key=key, key_is_explicit="id" in entries, myth=statement, fact=fact, tags=tags,
-                    techniques=tuple(techniques), limitations=tuple(limitations), location=where, was=was,
-                    true_statements=tuple(true_statements))
+        # Myth(key=key, key_is_explicit=..., myth=statement, ...) without the Python-level __new__, in field order
+        return _new_tuple(Myth, (key, "id" in entries, statement, fact, tags, tuple(techniques), tuple(limitations),
+                                 where, was, tuple(true_statements)))
 
     def true_statements(self, node: yaml.Node | None) -> list[TrueStatement]:
         if node is None:
             return []
-        if isinstance(node, yaml.ScalarNode) and node.tag == _YAML + "null" and self.admit(node):
+        if type(node) is _ScalarNode and node.tag == _NULL_TAG and self.admit(node):
             return []  # "true_statements:" with nothing after it: an empty list
         return self.sequence(node, "'true_statements'", self.true_statement, node)
 
@@ -765,7 +769,7 @@ class _Reader:
     def items(self, node: yaml.Node | None, kind: ItemKind, myth: yaml.Node) -> list[Item]:
         if node is None:
             return []
-        if isinstance(node, yaml.ScalarNode) and node.tag == _YAML + "null" and self.admit(node):
+        if type(node) is _ScalarNode and node.tag == _NULL_TAG and self.admit(node):
             return []  # "techniques:" with nothing after it: an empty list
         return self.sequence(node, _ITEM_WORDS[kind][0], self.item, kind, myth)
 
@@ -785,8 +789,8 @@ class _Reader:
         if name is None or text is None or key is None or cloze is None:
             return None
         was = self.was(entries["was"], words[3], parts=2) if "was" in entries else ""
-        return Item(kind=kind, key=key, key_is_explicit="id" in entries, name=name, text=text, cloze=cloze,
-                    location=where, was=was)
+        # Item(kind=kind, key=key, key_is_explicit=..., name=name, ...) without the Python-level __new__, in field order
+        return _new_tuple(Item, (kind, key, "id" in entries, name, text, cloze, where, was))
 
     def cloze(self, text: Text) -> ClozeText | None:
         try:

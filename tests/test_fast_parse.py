@@ -324,3 +324,24 @@ def test_locations_made_without_the_named_tuple_constructor_are_locations() -> N
                      *(text.location for text in texts)):  # type: ignore[attr-defined]
         assert type(location) is Location and location == Location("f.yaml", location.line, location.column)
         assert location.path == "f.yaml" and location.line >= 1
+
+
+def test_items_and_myths_made_without_the_named_tuple_constructor_have_each_field_in_its_place() -> None:
+    from ankigen.model import Item, Location, Myth, Text, TrueStatement
+
+    deck, problems = loader.parse_source(yaml.safe_dump(_GOOD).encode(), "f.yaml")
+    assert deck is not None and not problems
+    myth = deck.myths[0]
+    technique, limitation = myth.techniques[0], myth.limitations[0]
+    assert type(myth) is Myth and type(technique) is Item and type(limitation) is Item
+    assert myth == Myth(**myth._asdict()) and technique == Item(**technique._asdict())
+    assert (myth.key, myth.key_is_explicit, myth.myth.source, myth.fact.source, myth.tags, myth.was) == \
+        ("m", True, "M", "F", ("a",), "old")
+    assert myth.techniques == (technique,) and myth.limitations == (limitation,) and type(myth.location) is Location
+    assert [type(statement) for statement in myth.true_statements] == [TrueStatement]
+    assert (technique.kind, technique.key, technique.key_is_explicit, technique.name.source, technique.text.source,
+            technique.was) == ("technique", "n", False, "N", "a {{b}} c", "x")
+    assert technique.cloze == cloze.parse_cloze("a {{b}} c") and type(technique.name) is Text
+    assert (limitation.kind, limitation.key, limitation.key_is_explicit, limitation.was) == \
+        ("limitation", "l", True, "")
+    assert technique.location == Location("f.yaml", technique.name.location.line, 5) != limitation.location
