@@ -2,9 +2,11 @@
 
 cloze.py: text without a backslash, or whose markup is as written (``_markup_as_written``: no escapes, no
 '{{' or '}}' inside math), is split with str.find (``_parse_without_backslash``) instead of the scanner that
-knows escapes and math (``_parse_any``); ``_cloze_text`` makes a ClozeText without the dataclass ``__init__``.
+knows escapes and math (``_parse_any``), the usual text first by ``_parse_plain``; ``_cloze_text`` makes a
+ClozeText without the dataclass ``__init__``.
 loader.py: ``_text_record`` makes a Text without the dataclass ``__init__``; a value holding only the file's own
-characters is not searched for characters a value may not hold when the file's bytes hold none (``raw_is_text``).
+characters is not searched for characters a value may not hold when the file's bytes hold none (``raw_is_text``);
+Item, Myth and Location tuples are made without their NamedTuple ``__new__``.
 """
 
 from __future__ import annotations
@@ -43,6 +45,23 @@ backslash_free = st.lists(st.sampled_from(["{", "}", "{{", "}}", "{{{", "}}}", "
 def test_text_without_a_backslash_parses_as_the_general_scanner_parses_it(text: str, first_number: int) -> None:
     assert outcome(cloze._parse_without_backslash, text, first_number) == \
         outcome(cloze._parse_any, text, first_number)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(backslash_free, st.integers(min_value=1, max_value=3))
+@example("a {{b}} c {{d e}}", 2)
+@example("{{a}}}", 2)
+@example("{{{a}} b", 2)
+@example("{{a}} }} {{b}}", 2)
+@example("{{ }} {{a}}", 2)
+@example("{{a}}" * 51, 2)
+def test_the_usual_text_is_split_as_the_general_scanner_splits_it_or_left_to_it(text: str, first_number: int) -> None:
+    """cloze._parse_plain answers only for the usual text, and then as _parse_any does."""
+    plain = cloze._parse_plain(text, first_number)
+    if plain is not None:
+        assert plain == cloze._parse_any(text, first_number)
+    elif text.count("{{") <= 3 and "::" not in text and ":" not in text and "}}}" not in text and "{{{" not in text:
+        assert isinstance(outcome(cloze._parse_any, text, first_number), tuple)  # left to it: a mistake
 
 
 def test_every_backslash_free_cloze_in_the_case_corpus_parses_the_same() -> None:
