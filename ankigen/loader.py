@@ -464,8 +464,9 @@ class _Reader:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     claims: dict[tuple[int, str], Location] = field(default_factory=dict)  # (scope, key): where first used
     texts: list[Text] = field(default_factory=list)  # every text field read, in order
-    # True when no character of the file, as it stands, is one _NOT_TEXT refuses: then only a double-quoted
-    # scalar's escapes can put one in a value, and ``scalar`` need not look at any other value (see parse_source).
+    # True when no character of the file, as it stands, is one _NOT_TEXT refuses (YAML refused the others before
+    # reading; see _NONCHARACTERS_UTF8): then only a double-quoted scalar's escapes can put one in a value, and
+    # ``scalar`` need not look at any other value.
     raw_is_text: bool = False
 
     # -- plumbing ---------------------------------------------------------------
