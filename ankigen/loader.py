@@ -36,6 +36,9 @@ MAX_DECK_ID = 250
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML = "tag:yaml.org,2002:"
 _STR_TAG = _YAML + "str"
+_NULL_TAG = _YAML + "null"
+# The node types, as module globals: the reader looks them up for nearly every node.
+_ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 # Plain scalars the reader must tell apart; every other one is text to it, whatever it looks like.
 # A plain '=' or '<<' is text too ('tags: [=, <<]'): only a '<<' key means a merge, and
 # ``_Reader.mapping`` looks for that itself.
@@ -56,19 +59,42 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     ascend_resolver = staticmethod(tuple)
 
     def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool] | bool) -> str:
-        if kind is yaml.ScalarNode:  # implicit is (plain, quoted) for a scalar
+        if kind is _ScalarNode:  # implicit is (plain, quoted) for a scalar
             return _PLAIN_TAGS.get(value, _STR_TAG) if implicit[0] else _STR_TAG  # type: ignore[index]
         return _COLLECTION_TAG[kind]  # (what BaseResolver.resolve answers, without path resolvers)
 
 
 # What the safe loader tags a list and a mapping with.
 _COLLECTION_TAG: dict[type[yaml.Node], str] = {yaml.SequenceNode: _YAML + "seq", yaml.MappingNode: _YAML + "map"}
-# Location(...) without the Python-level __new__ of a NamedTuple (the same tuple): the reader makes one per entry.
+# Location(...), Item(...) and Myth(...) without the Python-level __new__ of a NamedTuple (the same tuple, its fields
+# given in order): the reader makes one per entry. tests/test_fast_parse.py checks each field is where it belongs.
 _new_tuple = tuple.__new__
+_new_object = object.__new__
+
+
+def _text_record(source: str, location: Location, exact: bool, written: str) -> Text:
+    """Text(source, location, exact, written) without the frozen dataclass's ``__init__``, which sets each field
+    with a call to ``object.__setattr__``: the fields go straight into the record's ``__dict__`` (a dict of
+    its own, some 64 bytes more than the inline fields ``__init__`` leaves), at a third of the cost; the reader
+    makes one per text field. tests/test_fast_parse.py checks it equals Text(...) and behaves as one."""
+    made = _new_object(Text)
+    fields = made.__dict__
+    fields["source"] = source
+    fields["location"] = location
+    fields["exact"] = exact
+    fields["written"] = written
+    return made
+
+
 # What no value may hold, though YAML's escapes can make it: control characters (Anki's field separator
 # U+001F among them), noncharacters (ankigen's placeholders) and lone surrogates. Each is a control, a
 # surrogate or unassigned, none printable: a str.isprintable() value holds none (tests/test_fast_parse.py
 # checks every code point), and only the others are searched.
+#
+# YAML itself refuses, written as they are in a file, all of them but the noncharacters U+FDD0 to U+FDEF
+# (tests/test_fast_parse.py checks every code point), so a file whose bytes hold none of those can put one in
+# a value only through an escape in double quotes. In UTF-8 each of them starts with these two bytes.
+_NONCHARACTERS_UTF8 = b"\xef\xb7"
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 # One text of a card or a description; a card's text is read in seconds (check warns past 300 characters),
 # and this bound keeps rendering each text's Markdown quick whatever it holds.
@@ -155,7 +181,7 @@ def parse_source(data: bytes, path: str, base_dir: str = "",
     refused = _refuse_aliases_and_depth(root, text, path) if anchored else []
     if refused:
         return None, refused
-    reader = _Reader(path, text)
+    reader = _Reader(path, text, raw_is_text=_NONCHARACTERS_UTF8 not in data)
     deck = reader.deck(root, base_dir)
     if reader.diagnostics and not anchored:
         # Checked after reading, and only when there is something to report: a read that finds nothing has
@@ -403,11 +429,11 @@ _MAP_TAG = _YAML + "map"
 
 def _plain_mapping(node: yaml.Node, allowed: tuple[str, ...], required: tuple[str, ...]) -> dict[str, yaml.Node] | None:
     """A mapping's entries when it has nothing to report: plain text keys, each allowed, once, none missing."""
-    if type(node) is not yaml.MappingNode or node.tag != _MAP_TAG:
+    if type(node) is not _MappingNode or node.tag != _MAP_TAG:
         return None
     entries: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
-        if type(key_node) is not yaml.ScalarNode or key_node.tag != _STR_TAG:
+        if type(key_node) is not _ScalarNode or key_node.tag != _STR_TAG:
             return None
         key = key_node.value
         if key in entries or key not in allowed:
@@ -438,6 +464,10 @@ class _Reader:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     claims: dict[tuple[int, str], Location] = field(default_factory=dict)  # (scope, key): where first used
     texts: list[Text] = field(default_factory=list)  # every text field read, in order
+    # True when no character of the file, as it stands, is one _NOT_TEXT refuses (YAML refused the others before
+    # reading; see _NONCHARACTERS_UTF8): then only a double-quoted scalar's escapes can put one in a value, and
+    # ``scalar`` need not look at any other value.
+    raw_is_text: bool = False
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -505,8 +535,11 @@ class _Reader:
         return entries
 
     def scalar(self, node: yaml.Node, what: str, hint: str) -> str | None:
-        if type(node) is yaml.ScalarNode and node.tag == _STR_TAG and node.value and not node.value.isspace():
+        if type(node) is _ScalarNode and node.tag == _STR_TAG and node.value and not node.value.isspace():
             value: str = node.value
+            if self.raw_is_text and (node.style != '"' or
+                                     self.source_text.find("\\", node.start_mark.index, node.end_mark.index) < 0):
+                return value  # every character as the file writes it (no escape), and the file holds none refused
             if value.isprintable():  # the usual case, nothing to report (quicker than the search; see _NOT_TEXT)
                 return value
             odd = _NOT_TEXT.search(value)
@@ -562,10 +595,10 @@ class _Reader:
         start = mark.index
         if "\n" not in value:  # on one line, as written or in quotes: each character is a column
             if end - start == len(value) and source.startswith(value, start):
-                return Text(value, _new_tuple(Location, (self.path, mark.line + 1, mark.column + 1)), True)
+                return _text_record(value, _new_tuple(Location, (self.path, mark.line + 1, mark.column + 1)), True, "")
             if end - start == len(value) + 2 and source[start] in "'\"" and source.startswith(value, start + 1):
-                return Text(value, _new_tuple(Location, (self.path, mark.line + 1, mark.column + 2)), True)
-        return Text(value, self.location(node), False, source[start:end])
+                return _text_record(value, _new_tuple(Location, (self.path, mark.line + 1, mark.column + 2)), True, "")
+        return _text_record(value, self.location(node), False, source[start:end])
 
     def key(self, node: yaml.Node, what: str) -> str | None:
         value = self.scalar(node, what, "write a short stable key such as 'transfer-learning'")
@@ -607,7 +640,7 @@ class _Reader:
         """``read(child, *args)`` for each entry of a list node, the entries it could read."""
         if not self.admit(node):
             return []
-        if not isinstance(node, yaml.SequenceNode):
+        if not isinstance(node, _SequenceNode):
             self.error(node, f"{what} must be a list ('- ' entries), not {_kind(node)}")
             return []
         results = []
@@ -709,14 +742,14 @@ class _Reader:
         if statement is None or fact is None or key is None:
             return None
         was = self.was(entries["was"], "the myth's 'was'", parts=1) if "was" in entries else ""
-        return Myth(key=key, key_is_explicit="id" in entries, myth=statement, fact=fact, tags=tags,
-                    techniques=tuple(techniques), limitations=tuple(limitations), location=where, was=was,
-                    true_statements=tuple(true_statements))
+        # Myth(key=key, key_is_explicit=..., myth=statement, ...) without the Python-level __new__, in field order
+        return _new_tuple(Myth, (key, "id" in entries, statement, fact, tags, tuple(techniques), tuple(limitations),
+                                 where, was, tuple(true_statements)))
 
     def true_statements(self, node: yaml.Node | None) -> list[TrueStatement]:
         if node is None:
             return []
-        if isinstance(node, yaml.ScalarNode) and node.tag == _YAML + "null" and self.admit(node):
+        if type(node) is _ScalarNode and node.tag == _NULL_TAG and self.admit(node):
             return []  # "true_statements:" with nothing after it: an empty list
         return self.sequence(node, "'true_statements'", self.true_statement, node)
 
@@ -737,7 +770,7 @@ class _Reader:
     def items(self, node: yaml.Node | None, kind: ItemKind, myth: yaml.Node) -> list[Item]:
         if node is None:
             return []
-        if isinstance(node, yaml.ScalarNode) and node.tag == _YAML + "null" and self.admit(node):
+        if type(node) is _ScalarNode and node.tag == _NULL_TAG and self.admit(node):
             return []  # "techniques:" with nothing after it: an empty list
         return self.sequence(node, _ITEM_WORDS[kind][0], self.item, kind, myth)
 
@@ -757,8 +790,8 @@ class _Reader:
         if name is None or text is None or key is None or cloze is None:
             return None
         was = self.was(entries["was"], words[3], parts=2) if "was" in entries else ""
-        return Item(kind=kind, key=key, key_is_explicit="id" in entries, name=name, text=text, cloze=cloze,
-                    location=where, was=was)
+        # Item(kind=kind, key=key, key_is_explicit=..., name=name, ...) without the Python-level __new__, in field order
+        return _new_tuple(Item, (kind, key, "id" in entries, name, text, cloze, where, was))
 
     def cloze(self, text: Text) -> ClozeText | None:
         try:

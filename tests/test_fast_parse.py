@@ -1,11 +1,17 @@
 """The load stage's fast paths agree with the simple versions they replace (kept here or in the module as oracles).
 
-cloze.py: text without a backslash is split with str.find (``_parse_without_backslash``)
-instead of the scanner that knows escapes and math (``_parse_any``).
+cloze.py: text without a backslash, or whose markup is as written (``_markup_as_written``: no escapes, no
+'{{' or '}}' inside math), is split with str.find (``_parse_without_backslash``) instead of the scanner that
+knows escapes and math (``_parse_any``), the usual text first by ``_parse_plain``; ``_cloze_text`` makes a
+ClozeText without the dataclass ``__init__``.
+loader.py: ``_text_record`` makes a Text without the dataclass ``__init__``; a value holding only the file's own
+characters is not searched for characters a value may not hold when the file's bytes hold none (``raw_is_text``);
+Item, Myth and Location tuples are made without their NamedTuple ``__new__``.
 """
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -41,6 +47,23 @@ def test_text_without_a_backslash_parses_as_the_general_scanner_parses_it(text: 
         outcome(cloze._parse_any, text, first_number)
 
 
+@settings(max_examples=3000, deadline=None)
+@given(backslash_free, st.integers(min_value=1, max_value=3))
+@example("a {{b}} c {{d e}}", 2)
+@example("{{a}}}", 2)
+@example("{{{a}} b", 2)
+@example("{{a}} }} {{b}}", 2)
+@example("{{ }} {{a}}", 2)
+@example("{{a}}" * 51, 2)
+def test_the_usual_text_is_split_as_the_general_scanner_splits_it_or_left_to_it(text: str, first_number: int) -> None:
+    """cloze._parse_plain answers only for the usual text, and then as _parse_any does."""
+    plain = cloze._parse_plain(text, first_number)
+    if plain is not None:
+        assert plain == cloze._parse_any(text, first_number)
+    elif text.count("{{") <= 3 and "::" not in text and ":" not in text and "}}}" not in text and "{{{" not in text:
+        assert isinstance(outcome(cloze._parse_any, text, first_number), tuple)  # left to it: a mistake
+
+
 def test_every_backslash_free_cloze_in_the_case_corpus_parses_the_same() -> None:
     """Each '{{' line of a hostile case, and each of its quoted values, whole."""
     seen = 0
@@ -53,10 +76,70 @@ def test_every_backslash_free_cloze_in_the_case_corpus_parses_the_same() -> None
     assert seen > 50
 
 
-def test_parse_cloze_takes_the_fast_path_only_without_a_backslash() -> None:
+def test_parse_cloze_reads_escapes_and_math_as_the_general_scanner_does() -> None:
     assert cloze.parse_cloze("{{a}} and {{b::hint}}") == cloze._parse_any("{{a}} and {{b::hint}}", 2)
     assert cloze.parse_cloze(r"\(x{{a}}\) \{{b}}") == cloze._parse_any(r"\(x{{a}}\) \{{b}}", 2)
     assert [d.number for d in cloze.parse_cloze("{{a}} {{c2::b}} {{c}}").deletions] == [3, 2, 4]
+
+
+# Text with formulas and escapes too: what makes a backslash mean something to a cloze, and what sits close to it.
+any_cloze_text = st.lists(st.sampled_from(["{", "}", "{{", "}}", "::", "c2::", "c3::", "a", " ", "`", "\\", "\\\\",
+                                           "\\(", "\\)", "\\[", "\\]", "\\{{", "\\}}", "\\frac", "$", "x{y}",
+                                           "{a}{b}", "\n", "_"]), max_size=24).map("".join)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(any_cloze_text, st.integers(min_value=1, max_value=3))
+@example(r"{{a}} \(p_i\)", 2)
+@example(r"\( {{\frac{s}{n}}} \) {{b}}", 2)
+@example(r"\(x}}\) {{a}}", 2)
+@example(r"{{a \(x\) b}} \[y\]", 2)
+@example(r"\{{a}} \(x\)", 2)
+@example(r"{{a\(}}\)", 2)
+def test_text_whose_markup_is_as_written_parses_as_the_general_scanner_parses_it(text: str,
+                                                                                   first_number: int) -> None:
+    """cloze._markup_as_written lets a text with backslashes take the str.find scanner: only when it agrees."""
+    if cloze._markup_as_written(text):
+        assert outcome(cloze._parse_without_backslash, text, first_number) == \
+            outcome(cloze._parse_any, text, first_number)
+    assert outcome(cloze.parse_cloze, text, first_number) == outcome(cloze._parse_any, text, first_number)
+
+
+def test_every_cloze_in_the_case_corpus_and_the_cards_parses_as_the_general_scanner_parses_it() -> None:
+    """Each line of a hostile case or of the example cards, and each of its quoted values, whole; with the
+    backslashes of a double-quoted value read as YAML reads them, and as written."""
+    seen = 0
+    for path in [*sorted(CASES.iterdir()), *sorted((CASES.parent.parent / "cards").glob("*.yaml"))]:
+        for line in path.read_text("utf-8", "replace").splitlines():
+            value = line.partition(": ")[2].strip("'\"")
+            for text in {line, value, value.replace("\\\\", "\\")}:
+                if "{" in text or "}" in text or "\\" in text:
+                    seen += "\\" in text and cloze._markup_as_written(text)
+                    assert outcome(cloze.parse_cloze, text, 2) == outcome(cloze._parse_any, text, 2), text
+    assert seen > 20
+
+
+def test_records_made_without_their_dataclass_init_are_the_records() -> None:
+    """loader._text_record and cloze._cloze_text skip the frozen dataclasses' __init__: the same records."""
+    import pickle
+    from dataclasses import FrozenInstanceError
+
+    from ankigen.model import Location, Text
+
+    where = Location("f.yaml", 3, 7)
+    for exact, written in ((True, ""), (False, "|\n  a\n  b")):
+        made, expected = loader._text_record("a b", where, exact, written), Text("a b", where, exact, written)
+        assert type(made) is Text and made == expected and hash(made) == hash(expected)
+        assert repr(made) == repr(expected) and vars(made) == vars(expected) and made.written == written
+        assert pickle.loads(pickle.dumps(made)) == expected and made.at(1) == expected.at(1)
+        with pytest.raises(FrozenInstanceError):
+            made.source = "b"  # type: ignore[misc]
+    assert made != loader._text_record("a c", where, False, written)
+    deletion = cloze.Deletion(2, "b", "", 2)
+    made_cloze = cloze._cloze_text(("a ", " c"), (deletion,))
+    assert type(made_cloze) is ClozeText and made_cloze == ClozeText(("a ", " c"), (deletion,))
+    assert vars(made_cloze) == vars(ClozeText(("a ", " c"), (deletion,)))
+    assert hash(made_cloze) == hash(ClozeText(("a ", " c"), (deletion,))) and repr(made_cloze).startswith("ClozeText(")
 
 
 def test_no_printable_character_is_one_a_value_may_not_hold() -> None:
@@ -67,6 +150,62 @@ def test_no_printable_character_is_one_a_value_may_not_hold() -> None:
     assert len(refused) == 29 + 1 + 31 + 2048 + 32 + 2  # C0 but tab and breaks, DEL, C1 but NEL, surrogates, nonchars
     assert not any(char.isprintable() for char in refused)
 
+
+
+
+def test_yaml_refuses_every_character_a_value_may_not_hold_written_as_it_is_but_the_noncharacters() -> None:
+    """loader._Reader.raw_is_text: a file whose bytes hold no U+FDD0..U+FDEF gets a refused character into a
+    value only through a double-quoted escape, because YAML refuses the others written as they are."""
+    from ankigen.loader import _NONCHARACTERS_UTF8, _NOT_TEXT
+
+    let_through = []
+    for code in range(0x110000):
+        char = chr(code)
+        if not _NOT_TEXT.match(char) or 0xD800 <= code <= 0xDFFF:  # (UTF-8 cannot hold a lone surrogate)
+            continue
+        for source in (f"a: x{char}y\n", f'a: "x{char}y"\n', f"a: |\n  x{char}y\n"):
+            try:
+                yaml.compose(source, Loader=loader._Loader)
+            except yaml.YAMLError:
+                continue
+            let_through.append(char)
+            assert _NONCHARACTERS_UTF8 in char.encode("utf-8")
+    assert {ord(char) for char in let_through} == set(range(0xFDD0, 0xFDF0))
+
+
+# Values as a source may write them: each style, with escapes and characters a value may not hold.
+_value_parts = st.sampled_from(["a", " ", "b c", "\ufdd0", "\x1f", "\u0085", "\t", "é", "\\", "\\x1f", "\\ufdd0",
+                                "\\u0007", "\\U0010fffe", "\\n", "\\\\", "\\ ", "#", "'"])
+
+
+def _written(value: str, style: str) -> str:
+    if style == '"':
+        return '"' + value.replace('"', "") + '"'
+    if style == "'":
+        return "'" + value.replace("'", "''").replace("\\", "") + "'"
+    if style == "|":
+        return "|\n      " + value.replace("\\", "")
+    return "x " + value.replace("\\", "").replace("#", "").strip()
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(st.lists(_value_parts, min_size=1, max_size=6).map("".join),
+                          st.sampled_from(['"', "'", "|", ""])), min_size=1, max_size=4),
+       st.sampled_from(["myth", "fact", "id", "tags", "deck"]))
+def test_values_are_checked_for_characters_they_may_not_hold_as_the_simple_reader_checks_them(
+        values: list[tuple[str, str]], where: str) -> None:
+    """parse_source skips the search of a value that holds only the file's own characters (``raw_is_text``):
+    what it reports is what the reader that searches every value reports."""
+    written = [_written(value, style) for value, style in values]
+    myth = {"myth": written[0], "fact": written[-1], "id": "m", "tags": "[t]"}
+    if where in myth:
+        myth[where] = written[len(written) // 2] if where != "tags" else "[" + ", ".join(
+            w.replace(",", "").replace("[", "").replace("]", "") for w in written if "\n" not in w) + "]"
+    deck = written[1 % len(written)] if where == "deck" else "D"
+    text = f"deck: {deck}\nmyths:\n  - " + "\n    ".join(f"{key}: {value}" for key, value in myth.items()) + "\n"
+    data = text.encode("utf-8", "surrogatepass")
+    now, simple = parse_source_now(data, "f.yaml"), parse_source_depth_first(data, "f.yaml")
+    assert now == simple
 
 
 nested = st.recursive(st.sampled_from(["x", "", "a: b"]) | st.integers(0, 9),
@@ -204,3 +343,24 @@ def test_locations_made_without_the_named_tuple_constructor_are_locations() -> N
                      *(text.location for text in texts)):  # type: ignore[attr-defined]
         assert type(location) is Location and location == Location("f.yaml", location.line, location.column)
         assert location.path == "f.yaml" and location.line >= 1
+
+
+def test_items_and_myths_made_without_the_named_tuple_constructor_have_each_field_in_its_place() -> None:
+    from ankigen.model import Item, Location, Myth, Text, TrueStatement
+
+    deck, problems = loader.parse_source(yaml.safe_dump(_GOOD).encode(), "f.yaml")
+    assert deck is not None and not problems
+    myth = deck.myths[0]
+    technique, limitation = myth.techniques[0], myth.limitations[0]
+    assert type(myth) is Myth and type(technique) is Item and type(limitation) is Item
+    assert myth == Myth(**myth._asdict()) and technique == Item(**technique._asdict())
+    assert (myth.key, myth.key_is_explicit, myth.myth.source, myth.fact.source, myth.tags, myth.was) == \
+        ("m", True, "M", "F", ("a",), "old")
+    assert myth.techniques == (technique,) and myth.limitations == (limitation,) and type(myth.location) is Location
+    assert [type(statement) for statement in myth.true_statements] == [TrueStatement]
+    assert (technique.kind, technique.key, technique.key_is_explicit, technique.name.source, technique.text.source,
+            technique.was) == ("technique", "n", False, "N", "a {{b}} c", "x")
+    assert technique.cloze == cloze.parse_cloze("a {{b}} c") and type(technique.name) is Text
+    assert (limitation.kind, limitation.key, limitation.key_is_explicit, limitation.was) == \
+        ("limitation", "l", True, "")
+    assert technique.location == Location("f.yaml", technique.name.location.line, 5) != limitation.location
