@@ -109,11 +109,7 @@ def flush_staged(temp: Path, target: Path) -> Path:
     that no one has seen yet (Linux 4.16+), so nothing is renamed unflushed.
     """
     try:
-        descriptor = os.open(temp, os.O_RDWR)  # Windows flushes only what it may write
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        _fsync_path(temp, os.O_RDWR)  # Windows flushes only what it may write
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise OutputError.of(target, "write", exc) from exc
@@ -181,11 +177,16 @@ def replace_all(staged: list[tuple[Path, Path]], written: bool = False) -> None:
                           written=written or done > 0) from exc
     for folder in {target.parent for _, target in staged}:
         with contextlib.suppress(OSError):  # not every file system can sync a folder
-            descriptor = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(descriptor)
-            finally:
-                os.close(descriptor)
+            _fsync_path(folder, os.O_RDONLY)
+
+
+def _fsync_path(path: Path, flags: int) -> None:
+    """Flush to disk what is written to the file or folder at ``path``, opened with ``flags``."""
+    descriptor = os.open(path, flags)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 @contextlib.contextmanager

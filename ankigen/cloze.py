@@ -167,9 +167,9 @@ def _parse_without_backslash(text: str, first_number: int) -> ClozeText:
     _check_count(raw)
     if numbered:
         return _cloze_text(tuple(pieces), tuple(_number(raw, first_number)))
-    new = tuple.__new__  # Deletion(...) without the Python-level __new__ of a NamedTuple: the same tuple
-    return _cloze_text(tuple(pieces), tuple([new(Deletion, (number, answer, hint, offset, False, False))
-                                           for number, (_, answer, hint, offset, _) in enumerate(raw, first_number)]))
+    deletions = [_new_tuple(Deletion, (number, answer, hint, offset, False, False))
+                 for number, (_, answer, hint, offset, _) in enumerate(raw, first_number)]
+    return _cloze_text(tuple(pieces), tuple(deletions))
 
 
 def _parse_any(text: str, first_number: int) -> ClozeText:
