@@ -150,14 +150,14 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
     once in id order, with the indexes made afterwards (bench/run.py measures it).
     """
     everything = [(note, False) for note in deck.notes] + [(note, True) for note in tombstones]
+    notetypes = [note.notetype for note, _ in everything]  # a lookup each time it is asked: ask once
     # genanki records the notetypes that notes use, in the order notes first use them
-    used = {note.notetype.id: note.notetype for note, _ in everything}
+    used = {notetype.id: notetype for notetype in notetypes}
     notes: list[tuple[object, ...]] = []
     cards: list[tuple[object, ...]] = []
     note_ids = ids.note_ids(note.guid for note, _ in everything)
-    for note, suspended in everything:
+    for (note, suspended), notetype in zip(everything, notetypes, strict=True):
         note_id, mod = note_ids[note.guid], note_mod[note.guid]
-        notetype = note.notetype
         notes.append(_note_row(note, note_id, notetype.id, mod))
         ords = [number - 1 for number in note.card_numbers] if notetype.is_cloze else [0]
         cards += _card_rows(note_id, deck.deck_id, ords, mod, -1 if suspended else 0)
