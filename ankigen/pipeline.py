@@ -28,7 +28,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
-from ankigen import __version__
+from ankigen import __version__, allocator
 from ankigen.atomic import OutputError, Stager, build_folder, replace_all, stage_bytes
 from ankigen.digests import FileDigests
 from ankigen.errors import Diagnostic, error, warning
@@ -439,6 +439,8 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
                 lock.decks[by_source[job.in_lock]].read_rows()
         weights = [len(job.raw or b"") for job in jobs]
         in_workers = worker_count(len(jobs), sum(weights)) > 1
+        if sum(weights) >= allocator.MIN_BYTES:
+            allocator.keep_freed_memory()  # before the workers fork: they keep it too
 
         def done(count: int, result: _Made) -> _Made:
             if in_workers and stager is not None:  # flushed to disk here, while the workers go on

@@ -19,7 +19,7 @@ ALLOWED = {
     "__main__": {"cli"},
     "watch": {"pipeline"},
     "pipeline": {"loader", "cards", "lint", "lockfile", "notetypes", "apkg", "sheet", "render", "media", "parallel",
-                 "digests", "cloze_numbers", "identity", "retired", "one_package", "mathml"},
+                 "digests", "cloze_numbers", "identity", "retired", "one_package", "mathml", "allocator"},
     "one_package": {"apkg", "lockfile"},
     "retired": {"apkg", "cards", "lockfile"},
     "cloze_numbers": {"cloze"},
