@@ -438,8 +438,9 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
             if job.in_lock in by_source:
                 lock.decks[by_source[job.in_lock]].read_rows()
         weights = [len(job.raw or b"") for job in jobs]
-        in_workers = worker_count(len(jobs), sum(weights)) > 1
-        if sum(weights) >= allocator.MIN_BYTES:
+        source_bytes = sum(weights)
+        in_workers = worker_count(len(jobs), source_bytes) > 1
+        if source_bytes >= allocator.MIN_BYTES:
             allocator.keep_freed_memory()  # before the workers fork: they keep it too
 
         def done(count: int, result: _Made) -> _Made:
