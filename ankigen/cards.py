@@ -15,14 +15,11 @@ Pure functions, one per kind of card:
 from __future__ import annotations
 
 import hashlib
-import heapq
 import html
-import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import itemgetter
 from typing import Literal
 
 from ankigen import ids
@@ -243,7 +240,7 @@ def choice_options(guid: str, myth: Statement, true_statements: Iterable[Stateme
 
 
 def _rank(*parts: str) -> bytes:
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
+    return ids.short_input_sha256("\x1f".join(parts).encode("utf-8")).digest()
 
 
 class _RankedStatements:
@@ -255,9 +252,9 @@ class _RankedStatements:
     """
 
     def __init__(self, rendered: Mapping[str, _MythTexts]) -> None:
-        self._statements = [(key, statement, statement.guid.encode("utf-8"))
-                            for key, texts in rendered.items() for statement in texts.statements]
-        self._encoded = [encoded for _, _, encoded in self._statements]
+        self._rendered = rendered
+        self._statements = [statement for texts in rendered.values() for statement in texts.statements]
+        self._encoded = [statement.guid.encode("utf-8") for statement in self._statements]
         self._blocks: dict[str, tuple[int, int]] = {}  # myth key -> where its statements are in _statements
         position = 0
         for key, texts in rendered.items():
@@ -265,37 +262,28 @@ class _RankedStatements:
             position += len(texts.statements)
 
     def in_rank_order(self, guid: str, excluding: str) -> Iterator[Statement]:
-        """``ranked``'s statements in its order, made as they are asked for: a question takes only its first few.
+        """``ranked``'s statements in its order; a question takes only its first few.
 
-        Fast because each hash is a copy of one hash of the question's GUID, given
-        the statement's GUID (hashing the same bytes as ``_rank``, at two thirds of
-        the cost of a new hash object), and because the order is a heap popped only
-        as far as the card needs, not a sort of every statement. Ties (equal GUIDs)
-        keep the deck's order, as the stable sort of ``ranked`` does.
+        Fast because the loop per statement is one comprehension of C calls: the
+        bytes ``_rank`` would hash are the question's prefix and the statement's
+        encoded GUID, hashed by ids.short_input_sha256; the order is one sort of
+        the positions by their hash (a stable sort: ties, from equal GUIDs, keep
+        the deck's order as ``ranked`` does), with no tuple made per statement.
         tests/test_fast_derive.py checks it against ``ranked``.
         """
         start, end = self._blocks.get(excluding, (0, 0))
-        question = hashlib.sha256(f"{guid}\x1f".encode())
-        copy = question.copy
-        digests = []
-        for encoded in itertools.chain(self._encoded[:start], self._encoded[end:]):
-            digest = copy()
-            digest.update(encoded)
-            digests.append(digest.digest())
-        heap = list(zip(digests, itertools.chain(range(start), range(end, len(self._encoded))), strict=True))
-        heapq.heapify(heap)
+        prefix = f"{guid}\x1f".encode()
+        sha256 = ids.short_input_sha256
+        digests = [sha256(prefix + encoded).digest() for encoded in self._encoded[:start] + self._encoded[end:]]
         statements = self._statements
-        while heap:
-            yield statements[heapq.heappop(heap)[1]][1]
+        skipped = end - start  # positions from ``start`` on are those after the excluded myth's statements
+        for position in sorted(range(len(digests)), key=digests.__getitem__):
+            yield statements[position if position < start else position + skipped]
 
     def ranked(self, guid: str, excluding: str) -> list[Statement]:
         """The statements of every myth but ``excluding``, best-ranked first for the question ``guid``."""
-        prefix = f"{guid}\x1f".encode()
-        sha256 = hashlib.sha256
-        ranked = [(sha256(prefix + encoded).digest(), statement)
-                  for key, statement, encoded in self._statements if key != excluding]
-        ranked.sort(key=itemgetter(0))
-        return [statement for _, statement in ranked]
+        return sorted((statement for key, texts in self._rendered.items() if key != excluding
+                       for statement in texts.statements), key=lambda statement: _rank(guid, statement.guid))
 
 
 @lru_cache(maxsize=8192)  # every NOT-true question of a deck compares the same few statements

@@ -1,8 +1,9 @@
 """The derive stage's shortcuts must not change a byte or a message; each is checked against the simple way.
 
-cards.py: the NOT-true question ranks statements lazily (``in_rank_order`` against
-``ranked``), a fact is rendered on one line from its Markdown HTML
-(``render.inline_of`` against ``render_inline``), and a field with no backslash is
+cards.py: the NOT-true question ranks statements by one sort of hashes made in C
+(``in_rank_order`` against ``ranked`` and a sort by ``hashlib.sha256``), a fact is
+rendered on one line from its Markdown HTML (``render.inline_of`` against
+``render_inline``), and a field with no backslash is
 not searched for TeX (``tex.holds_no_tex``). render.py: placeholder characters
 are looked for with substring tests (against the regex), a cloze's pieces all at
 once (``cloze_skeleton`` against ``_simple_cloze_skeleton``). tex.py: fields whose
@@ -13,6 +14,7 @@ every backslash keeps what follows it on every card are not made into cards
 from __future__ import annotations
 
 import glob
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,7 +42,11 @@ def test_lazy_ranking_gives_the_statements_in_the_order_of_ranked(myths: list[tu
                 for key, guids in myths}
     ranking = cards._RankedStatements(rendered)
     for excluded in [*rendered, "none"]:
-        assert list(ranking.in_rank_order(question, excluding=excluded)) == ranking.ranked(question, excluded)
+        simple = sorted((statement for key, texts in rendered.items() if key != excluded
+                         for statement in texts.statements),
+                        key=lambda statement: hashlib.sha256(f"{question}\x1f{statement.guid}".encode()).digest())
+        assert ranking.ranked(question, excluded) == simple
+        assert list(ranking.in_rank_order(question, excluding=excluded)) == simple
 
 
 # Backslashes before delimiters and allowed or refused names, each followed by what ends a name, by what a
