@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ankigen import ids
 from ankigen.cloze import ClozeSyntaxError, Deletion
@@ -144,16 +144,16 @@ def image_problems(texts: list[Text], base_dir: str) -> list[Diagnostic]:
     return images.problems
 
 
-@dataclass(frozen=True)
-class Statement:
-    """A statement as a "Myth or fact?" card shows it: the GUID of its note, and its HTML on one line."""
+class Statement(NamedTuple):
+    """A statement as a "Myth or fact?" card shows it: the GUID of its note, and its HTML on one line.
+
+    (A NamedTuple: made twice per myth, and found among a question's options by C's tuple comparison.)"""
 
     guid: str
     html: str
 
 
-@dataclass(frozen=True)
-class _MythTexts:
+class _MythTexts(NamedTuple):
     myth: str  # the myth, inline HTML
     fact: str  # the myth's fact, as the back of its card shows it
     statements: tuple[Statement, ...]  # the fact, then the further true statements, as card fronts
@@ -178,9 +178,10 @@ def _render_myth(source: DeckSource, myth: Myth, images: ImageFolder, problems: 
 def myth_note(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str, words: Labels = ENGLISH) -> Note:
     """The myth's "Myth or fact?" note: its verdict, "Myth", is in the answer field, not in the template."""
     answer = f'<div class="verdict myth">{html.escape(words.myth)}</div><div class="fact">{texts.fact}</div>'
-    return Note(guid=texts.guid, kind="myth", key=myth.key, myth_key=myth.key,
-                fields=(texts.myth, answer, citation), tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)),
-                card_numbers=(1,), location=myth.location, lang=source.lang)
+    return _one_card_note(guid=texts.guid, kind="myth", key=myth.key, myth_key=myth.key,
+                          fields=(texts.myth, answer, citation),
+                          tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)), location=myth.location,
+                          lang=source.lang)
 
 
 def true_statement_notes(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str,
@@ -190,10 +191,9 @@ def true_statement_notes(source: DeckSource, myth: Myth, texts: _MythTexts, cita
     answer = f'<div class="verdict fact">{html.escape(words.fact)}</div><div class="context">{context}</div>'
     keys = [f"{myth.key}:fact", *(f"{myth.key}:true:{extra.key}" for extra in myth.true_statements)]
     locations = [myth.fact.location, *(extra.location for extra in myth.true_statements)]
-    return [Note(guid=statement.guid, kind="true", key=key, myth_key=myth.key,
-                 fields=(statement.html, answer, citation),
-                 tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)), card_numbers=(1,), location=where,
-                 lang=source.lang)
+    tags = anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,))
+    return [_one_card_note(guid=statement.guid, kind="true", key=key, myth_key=myth.key,
+                           fields=(statement.html, answer, citation), tags=tags, location=where, lang=source.lang)
             for statement, key, where in zip(texts.statements, keys, locations, strict=True)]
 
 
@@ -207,12 +207,26 @@ def choice_note(source: DeckSource, myth: Myth, texts: _MythTexts, statements: _
         return None
     letters = words.letters
     letter = letters[options.index(the_myth)]
-    items = "".join(f'<li><span class="letter">{letters[index]}</span> <span class="choice">{option.html}</span></li>'
-                    for index, option in enumerate(options))
-    return Note(guid=guid, kind="choice", key=f"{myth.key}:not-true", myth_key=myth.key,
-                fields=(f'<ol class="choices">{items}</ol>', letter, texts.myth, texts.fact, citation),
-                tags=anki_tags(source.tags, myth.tags, (CHOICE_TAG,)), card_numbers=(1,), location=myth.location,
-                lang=source.lang)
+    items = "".join([f'<li><span class="letter">{letters[index]}</span> <span class="choice">{option.html}</span></li>'
+                     for index, option in enumerate(options)])
+    return _one_card_note(guid=guid, kind="choice", key=f"{myth.key}:not-true", myth_key=myth.key,
+                          fields=(f'<ol class="choices">{items}</ol>', letter, texts.myth, texts.fact, citation),
+                          tags=anki_tags(source.tags, myth.tags, (CHOICE_TAG,)), location=myth.location,
+                          lang=source.lang)
+
+
+_new_object = object.__new__
+
+
+def _one_card_note(*, guid: str, kind: NoteKind, key: str, myth_key: str, fields: tuple[str, ...],
+                   tags: tuple[str, ...], location: Location, lang: str) -> Note:
+    """Note(..., card_numbers=(1,), ...) without the frozen dataclass's ``__init__``, which sets each field with
+    a call to ``object.__setattr__``: the fields go straight into the note's ``__dict__``, at a third of the
+    cost, for the three notes of every myth. tests/test_fast_derive.py checks it equals Note(...)."""
+    note = _new_object(Note)
+    note.__dict__.update(guid=guid, kind=kind, key=key, myth_key=myth_key, fields=fields, tags=tags,
+                         card_numbers=(1,), location=location, lang=lang)
+    return note
 
 
 def choice_options(guid: str, myth: Statement, true_statements: Iterable[Statement]) -> tuple[Statement, ...]:
@@ -229,14 +243,15 @@ def choice_options(guid: str, myth: Statement, true_statements: Iterable[Stateme
     options are alike; with no true statement at all there is only the myth.
     """
     seen = {_plain(myth.html)}
-    chosen: list[Statement] = []
+    options = [myth]
     for statement in true_statements:
-        if len(chosen) == CHOICE_TRUE_OPTIONS:
-            break
-        if _plain(statement.html) not in seen:
-            seen.add(_plain(statement.html))
-            chosen.append(statement)
-    return tuple(sorted([myth, *chosen], key=lambda statement: _rank(guid, "order", statement.guid)))
+        plain = _plain(statement.html)
+        if plain not in seen:
+            seen.add(plain)
+            options.append(statement)
+            if len(options) > CHOICE_TRUE_OPTIONS:
+                break
+    return tuple(sorted(options, key=lambda statement: _rank(guid, "order", statement.guid)))
 
 
 def _rank(*parts: str) -> bytes:
