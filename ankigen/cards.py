@@ -251,7 +251,10 @@ def choice_options(guid: str, myth: Statement, true_statements: Iterable[Stateme
             options.append(statement)
             if len(options) > CHOICE_TRUE_OPTIONS:
                 break
-    return tuple(sorted(options, key=lambda statement: _rank(guid, "order", statement.guid)))
+    # The order of _rank(guid, "order", statement.guid), its hash made from the question's part encoded once
+    order = f"{guid}\x1forder\x1f".encode()
+    sha256 = ids.short_input_sha256
+    return tuple(sorted(options, key=lambda statement: sha256(order + statement.guid.encode("utf-8")).digest()))
 
 
 def _rank(*parts: str) -> bytes:
@@ -303,8 +306,17 @@ class _RankedStatements:
 
 @lru_cache(maxsize=8192)  # every NOT-true question of a deck compares the same few statements
 def _plain(field_html: str) -> str:
-    """How alike two statements read: their text, whatever the markup, case and spacing."""
-    return " ".join(html.unescape(_TAG.sub("", field_html)).casefold().split())
+    """How alike two statements read: their text, whatever the markup, case and spacing.
+
+    That is ``" ".join(text.split())`` of the text; a text spaced as that spaces it is taken as it is, without
+    splitting it into words: one space at a time, none first or last, and no other whitespace, which
+    ``isprintable`` finds (every character str.split splits at but the space is unprintable).
+    tests/test_fast_derive.py checks it against the split.
+    """
+    text = html.unescape(_TAG.sub("", field_html)).casefold()
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
 
 
 _TAG = re.compile(r"<[^>]*>")

@@ -188,6 +188,8 @@ def unique_ids(preferred: Mapping[str, int]) -> dict[str, int]:
     notes (once in 7 packages of 50,000): what each gets depends only on the
     package's GUIDs, so rebuilds still write the same bytes.
     """
+    if len(set(preferred.values())) == len(preferred):  # the usual package: every GUID gets the block it asks for
+        return dict(preferred)
     taken: set[int] = set()
     chosen: dict[str, int] = {}
     for guid, wanted in sorted(preferred.items(), key=lambda item: (item[1], item[0])):

@@ -106,3 +106,29 @@ def test_note_deck_and_notetype_ids_are_the_ones_made_before(text: str, lang: st
     assert ids.notetype_id(ids.CHOICE_NOTETYPE_ID, lang) == (
         ids.CHOICE_NOTETYPE_ID if lang == "en"
         else (1 << 51) + _simple_hash_int("ankigen-notetype", str(ids.CHOICE_NOTETYPE_ID), lang) % (1 << 51))
+
+
+def _simple_unique_ids(preferred: dict[str, int]) -> dict[str, int]:
+    taken: set[int] = set()
+    chosen: dict[str, int] = {}
+    for guid, wanted in sorted(preferred.items(), key=lambda item: (item[1], item[0])):
+        candidate = wanted
+        while candidate in taken:
+            candidate += ids.CARD_IDS_PER_NOTE
+            if candidate >= ids.LAST_NOTE_ID:
+                candidate = ids.FIRST_NOTE_ID
+        taken.add(candidate)
+        chosen[guid] = candidate
+    return chosen
+
+
+_BLOCK_NEAR_THE_ENDS = st.sampled_from([0, 1, 2, 3, (1 << 33) - 2, (1 << 33) - 1]).map(
+    lambda block: ids.FIRST_NOTE_ID + block * ids.CARD_IDS_PER_NOTE)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.dictionaries(st.text("abc", max_size=3), _BLOCK_NEAR_THE_ENDS, max_size=8))
+def test_unique_ids_are_the_ones_made_before_with_or_without_a_clash(preferred: dict[str, int]) -> None:
+    chosen = ids.unique_ids(preferred)
+    assert chosen == _simple_unique_ids(preferred)
+    assert len(set(chosen.values())) == len(chosen)
