@@ -15,15 +15,12 @@ Pure functions, one per kind of card:
 from __future__ import annotations
 
 import hashlib
-import heapq
 import html
-import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import itemgetter
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ankigen import ids
 from ankigen.cloze import ClozeSyntaxError, Deletion
@@ -147,16 +144,16 @@ def image_problems(texts: list[Text], base_dir: str) -> list[Diagnostic]:
     return images.problems
 
 
-@dataclass(frozen=True)
-class Statement:
-    """A statement as a "Myth or fact?" card shows it: the GUID of its note, and its HTML on one line."""
+class Statement(NamedTuple):
+    """A statement as a "Myth or fact?" card shows it: the GUID of its note, and its HTML on one line.
+
+    (A NamedTuple: made twice per myth, and found among a question's options by C's tuple comparison.)"""
 
     guid: str
     html: str
 
 
-@dataclass(frozen=True)
-class _MythTexts:
+class _MythTexts(NamedTuple):
     myth: str  # the myth, inline HTML
     fact: str  # the myth's fact, as the back of its card shows it
     statements: tuple[Statement, ...]  # the fact, then the further true statements, as card fronts
@@ -181,9 +178,10 @@ def _render_myth(source: DeckSource, myth: Myth, images: ImageFolder, problems: 
 def myth_note(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str, words: Labels = ENGLISH) -> Note:
     """The myth's "Myth or fact?" note: its verdict, "Myth", is in the answer field, not in the template."""
     answer = f'<div class="verdict myth">{html.escape(words.myth)}</div><div class="fact">{texts.fact}</div>'
-    return Note(guid=texts.guid, kind="myth", key=myth.key, myth_key=myth.key,
-                fields=(texts.myth, answer, citation), tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)),
-                card_numbers=(1,), location=myth.location, lang=source.lang)
+    return _one_card_note(guid=texts.guid, kind="myth", key=myth.key, myth_key=myth.key,
+                          fields=(texts.myth, answer, citation),
+                          tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)), location=myth.location,
+                          lang=source.lang)
 
 
 def true_statement_notes(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str,
@@ -193,10 +191,9 @@ def true_statement_notes(source: DeckSource, myth: Myth, texts: _MythTexts, cita
     answer = f'<div class="verdict fact">{html.escape(words.fact)}</div><div class="context">{context}</div>'
     keys = [f"{myth.key}:fact", *(f"{myth.key}:true:{extra.key}" for extra in myth.true_statements)]
     locations = [myth.fact.location, *(extra.location for extra in myth.true_statements)]
-    return [Note(guid=statement.guid, kind="true", key=key, myth_key=myth.key,
-                 fields=(statement.html, answer, citation),
-                 tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)), card_numbers=(1,), location=where,
-                 lang=source.lang)
+    tags = anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,))
+    return [_one_card_note(guid=statement.guid, kind="true", key=key, myth_key=myth.key,
+                           fields=(statement.html, answer, citation), tags=tags, location=where, lang=source.lang)
             for statement, key, where in zip(texts.statements, keys, locations, strict=True)]
 
 
@@ -210,12 +207,26 @@ def choice_note(source: DeckSource, myth: Myth, texts: _MythTexts, statements: _
         return None
     letters = words.letters
     letter = letters[options.index(the_myth)]
-    items = "".join(f'<li><span class="letter">{letters[index]}</span> <span class="choice">{option.html}</span></li>'
-                    for index, option in enumerate(options))
-    return Note(guid=guid, kind="choice", key=f"{myth.key}:not-true", myth_key=myth.key,
-                fields=(f'<ol class="choices">{items}</ol>', letter, texts.myth, texts.fact, citation),
-                tags=anki_tags(source.tags, myth.tags, (CHOICE_TAG,)), card_numbers=(1,), location=myth.location,
-                lang=source.lang)
+    items = "".join([f'<li><span class="letter">{letters[index]}</span> <span class="choice">{option.html}</span></li>'
+                     for index, option in enumerate(options)])
+    return _one_card_note(guid=guid, kind="choice", key=f"{myth.key}:not-true", myth_key=myth.key,
+                          fields=(f'<ol class="choices">{items}</ol>', letter, texts.myth, texts.fact, citation),
+                          tags=anki_tags(source.tags, myth.tags, (CHOICE_TAG,)), location=myth.location,
+                          lang=source.lang)
+
+
+_new_object = object.__new__
+
+
+def _one_card_note(*, guid: str, kind: NoteKind, key: str, myth_key: str, fields: tuple[str, ...],
+                   tags: tuple[str, ...], location: Location, lang: str) -> Note:
+    """Note(..., card_numbers=(1,), ...) without the frozen dataclass's ``__init__``, which sets each field with
+    a call to ``object.__setattr__``: the fields go straight into the note's ``__dict__``, at a third of the
+    cost, for the three notes of every myth. tests/test_fast_derive.py checks it equals Note(...)."""
+    note = _new_object(Note)
+    note.__dict__.update(guid=guid, kind=kind, key=key, myth_key=myth_key, fields=fields, tags=tags,
+                         card_numbers=(1,), location=location, lang=lang)
+    return note
 
 
 def choice_options(guid: str, myth: Statement, true_statements: Iterable[Statement]) -> tuple[Statement, ...]:
@@ -232,18 +243,22 @@ def choice_options(guid: str, myth: Statement, true_statements: Iterable[Stateme
     options are alike; with no true statement at all there is only the myth.
     """
     seen = {_plain(myth.html)}
-    chosen: list[Statement] = []
+    options = [myth]
     for statement in true_statements:
-        if len(chosen) == CHOICE_TRUE_OPTIONS:
-            break
-        if _plain(statement.html) not in seen:
-            seen.add(_plain(statement.html))
-            chosen.append(statement)
-    return tuple(sorted([myth, *chosen], key=lambda statement: _rank(guid, "order", statement.guid)))
+        plain = _plain(statement.html)
+        if plain not in seen:
+            seen.add(plain)
+            options.append(statement)
+            if len(options) > CHOICE_TRUE_OPTIONS:
+                break
+    # The order of _rank(guid, "order", statement.guid), its hash made from the question's part encoded once
+    order = f"{guid}\x1forder\x1f".encode()
+    sha256 = ids.short_input_sha256
+    return tuple(sorted(options, key=lambda statement: sha256(order + statement.guid.encode("utf-8")).digest()))
 
 
 def _rank(*parts: str) -> bytes:
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
+    return ids.short_input_sha256("\x1f".join(parts).encode("utf-8")).digest()
 
 
 class _RankedStatements:
@@ -255,9 +270,9 @@ class _RankedStatements:
     """
 
     def __init__(self, rendered: Mapping[str, _MythTexts]) -> None:
-        self._statements = [(key, statement, statement.guid.encode("utf-8"))
-                            for key, texts in rendered.items() for statement in texts.statements]
-        self._encoded = [encoded for _, _, encoded in self._statements]
+        self._rendered = rendered
+        self._statements = [statement for texts in rendered.values() for statement in texts.statements]
+        self._encoded = [statement.guid.encode("utf-8") for statement in self._statements]
         self._blocks: dict[str, tuple[int, int]] = {}  # myth key -> where its statements are in _statements
         position = 0
         for key, texts in rendered.items():
@@ -265,43 +280,43 @@ class _RankedStatements:
             position += len(texts.statements)
 
     def in_rank_order(self, guid: str, excluding: str) -> Iterator[Statement]:
-        """``ranked``'s statements in its order, made as they are asked for: a question takes only its first few.
+        """``ranked``'s statements in its order; a question takes only its first few.
 
-        Fast because each hash is a copy of one hash of the question's GUID, given
-        the statement's GUID (hashing the same bytes as ``_rank``, at two thirds of
-        the cost of a new hash object), and because the order is a heap popped only
-        as far as the card needs, not a sort of every statement. Ties (equal GUIDs)
-        keep the deck's order, as the stable sort of ``ranked`` does.
+        Fast because the loop per statement is one comprehension of C calls: the
+        bytes ``_rank`` would hash are the question's prefix and the statement's
+        encoded GUID, hashed by ids.short_input_sha256; the order is one sort of
+        the positions by their hash (a stable sort: ties, from equal GUIDs, keep
+        the deck's order as ``ranked`` does), with no tuple made per statement.
         tests/test_fast_derive.py checks it against ``ranked``.
         """
         start, end = self._blocks.get(excluding, (0, 0))
-        question = hashlib.sha256(f"{guid}\x1f".encode())
-        copy = question.copy
-        digests = []
-        for encoded in itertools.chain(self._encoded[:start], self._encoded[end:]):
-            digest = copy()
-            digest.update(encoded)
-            digests.append(digest.digest())
-        heap = list(zip(digests, itertools.chain(range(start), range(end, len(self._encoded))), strict=True))
-        heapq.heapify(heap)
+        prefix = f"{guid}\x1f".encode()
+        sha256 = ids.short_input_sha256
+        digests = [sha256(prefix + encoded).digest() for encoded in self._encoded[:start] + self._encoded[end:]]
         statements = self._statements
-        while heap:
-            yield statements[heapq.heappop(heap)[1]][1]
+        skipped = end - start  # positions from ``start`` on are those after the excluded myth's statements
+        for position in sorted(range(len(digests)), key=digests.__getitem__):
+            yield statements[position if position < start else position + skipped]
 
     def ranked(self, guid: str, excluding: str) -> list[Statement]:
         """The statements of every myth but ``excluding``, best-ranked first for the question ``guid``."""
-        prefix = f"{guid}\x1f".encode()
-        sha256 = hashlib.sha256
-        ranked = [(sha256(prefix + encoded).digest(), statement)
-                  for key, statement, encoded in self._statements if key != excluding]
-        ranked.sort(key=itemgetter(0))
-        return [statement for _, statement in ranked]
+        return sorted((statement for key, texts in self._rendered.items() if key != excluding
+                       for statement in texts.statements), key=lambda statement: _rank(guid, statement.guid))
 
 
 @lru_cache(maxsize=8192)  # every NOT-true question of a deck compares the same few statements
 def _plain(field_html: str) -> str:
-    """How alike two statements read: their text, whatever the markup, case and spacing."""
-    return " ".join(html.unescape(_TAG.sub("", field_html)).casefold().split())
+    """How alike two statements read: their text, whatever the markup, case and spacing.
+
+    That is ``" ".join(text.split())`` of the text; a text spaced as that spaces it is taken as it is, without
+    splitting it into words: one space at a time, none first or last, and no other whitespace, which
+    ``isprintable`` finds (every character str.split splits at but the space is unprintable).
+    tests/test_fast_derive.py checks it against the split.
+    """
+    text = html.unescape(_TAG.sub("", field_html)).casefold()
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
 
 
 _TAG = re.compile(r"<[^>]*>")

@@ -10,9 +10,12 @@ text, never at random), and the constants below never change.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
+import struct
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import cast
 
 # Fixed forever: Anki matches notetypes by id. A change to a notetype's field
 # list needs a new id (see README, "Notetype policy").
@@ -51,9 +54,30 @@ def slugify(text: str) -> str:
     return slug
 
 
+def _sha256_of_short_input() -> Callable[[bytes], hashlib._Hash]:
+    """CPython's own SHA-256 (module ``_sha256``, ``_sha2`` from 3.12 on) where it has one, else hashlib's.
+
+    Both make the same digests (tests/test_fast_ids.py checks it); they differ in speed. hashlib's is
+    OpenSSL's, whose every new hash costs some 0.8 us of set-up before one 64-byte block is hashed;
+    CPython's hashes such a block, whatever fits in 55 bytes, in 0.5 us (it has no SHA instructions,
+    so longer input, in more blocks, is faster with hashlib's). GUIDs and ranks hash a few keys or two GUIDs.
+    """
+    for name in ("_sha2", "_sha256"):
+        try:
+            return cast("Callable[[bytes], hashlib._Hash]", importlib.import_module(name).sha256)
+        except ImportError:  # a Python built without its own hashes (made to use only OpenSSL's)
+            continue
+    return hashlib.sha256
+
+
+# hashlib.sha256, faster for the short input it is given here: see ``_sha256_of_short_input``.
+short_input_sha256 = _sha256_of_short_input()
+# The number in the first 8 bytes of a digest, most significant first: int.from_bytes(digest[:8], "big").
+_FIRST_8_BYTES = struct.Struct(">Q").unpack_from
+
+
 def _hash_int(*parts: str) -> int:
-    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big")
+    return cast(int, _FIRST_8_BYTES(short_input_sha256("\x1f".join(parts).encode("utf-8")).digest())[0])
 
 
 def deck_id(deck_key: str) -> int:
@@ -72,8 +96,10 @@ def note_guid(deck_key: str, myth_key: str, item_key: str | None = None) -> str:
     It is genanki's ``guid_for("ankigen", deck, myth[, item])``, computed here
     at a fifth of the cost (tests/test_fast_paths.py checks that they agree).
     """
-    parts = ["ankigen", deck_key, myth_key] + ([item_key] if item_key is not None else [])
-    return _base91(hashlib.sha256(KEY_JOINER.join(parts).encode("utf-8")).digest())
+    joined = f"ankigen{KEY_JOINER}{deck_key}{KEY_JOINER}{myth_key}"
+    if item_key is not None:
+        joined = f"{joined}{KEY_JOINER}{item_key}"
+    return _base91(short_input_sha256(joined.encode("utf-8")).digest())
 
 
 def true_statement_guid(deck_key: str, myth_key: str, statement_key: str | None = None) -> str:
@@ -83,7 +109,9 @@ def true_statement_guid(deck_key: str, myth_key: str, statement_key: str | None 
     hash text that starts "ankigen__"; keys cannot hold "\\x1f"), so it never
     meets the GUID of a myth, technique or limitation, whatever the keys.
     """
-    return _tagged_guid("ankigen-true", deck_key, myth_key, *([] if statement_key is None else [statement_key]))
+    if statement_key is None:
+        return _tagged_guid("ankigen-true", deck_key, myth_key)
+    return _tagged_guid("ankigen-true", deck_key, myth_key, statement_key)
 
 
 def choice_guid(deck_key: str, myth_key: str) -> str:
@@ -108,22 +136,27 @@ def note_key_guid(deck_key: str, note_key: str) -> str:
 
 
 def _tagged_guid(*parts: str) -> str:
-    return _base91(hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest())
+    return _base91(short_input_sha256("\x1f".join(parts).encode("utf-8")).digest())
 
 
 # Two base-91 digits at a time: half the divisions.
 _BASE91_PAIRS = [a + b for a in _BASE91 for b in _BASE91]
+_PAIR = len(_BASE91_PAIRS)
 
 
 def _base91(digest: bytes) -> str:
-    """The first 8 bytes of ``digest`` as a number in genanki's base-91 digits, most significant first."""
-    number = int.from_bytes(digest[:8], "big")
-    pairs = []
-    while number >= len(_BASE91):  # what is left is >= 91, so its top pair starts with a digit other than 'a'
-        number, pair = divmod(number, len(_BASE91_PAIRS))
-        pairs.append(_BASE91_PAIRS[pair])
-    pairs.append(_BASE91[number] if number else "")  # (a pair below 91 has no leading zero digit: see above)
-    return "".join(reversed(pairs))
+    """The first 8 bytes of ``digest`` as a number in genanki's base-91 digits, most significant first.
+
+    Unrolled, with no loop: a 64-bit number has at most ten base-91 digits (91**10 > 2**64), made
+    here as five pairs by four divisions; genanki writes no leading zero digit ('a'), so they are
+    stripped (and 0 is ""). tests/test_fast_ids.py checks it against genanki's digit loop.
+    """
+    number, fifth = divmod(_FIRST_8_BYTES(digest)[0], _PAIR)
+    number, fourth = divmod(number, _PAIR)
+    number, third = divmod(number, _PAIR)
+    first, second = divmod(number, _PAIR)  # number < 2**64 / 91**6 < 91**4: first is a pair too
+    pairs = _BASE91_PAIRS
+    return "".join((pairs[first], pairs[second], pairs[third], pairs[fourth], pairs[fifth])).lstrip("a")
 
 
 # Each note owns a block of ids: the note id, then one card id per card.
@@ -155,6 +188,8 @@ def unique_ids(preferred: Mapping[str, int]) -> dict[str, int]:
     notes (once in 7 packages of 50,000): what each gets depends only on the
     package's GUIDs, so rebuilds still write the same bytes.
     """
+    if len(set(preferred.values())) == len(preferred):  # the usual package: every GUID gets the block it asks for
+        return dict(preferred)
     taken: set[int] = set()
     chosen: dict[str, int] = {}
     for guid, wanted in sorted(preferred.items(), key=lambda item: (item[1], item[0])):

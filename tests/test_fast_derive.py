@@ -1,8 +1,11 @@
 """The derive stage's shortcuts must not change a byte or a message; each is checked against the simple way.
 
-cards.py: the NOT-true question ranks statements lazily (``in_rank_order`` against
-``ranked``), a fact is rendered on one line from its Markdown HTML
-(``render.inline_of`` against ``render_inline``), and a field with no backslash is
+cards.py: the NOT-true question ranks statements by one sort of hashes made in C
+(``in_rank_order`` against ``ranked`` and a sort by ``hashlib.sha256``), its notes are made
+without the dataclass ``__init__`` (``_one_card_note`` against ``Note``), a statement's
+plain text is not split into words when its spacing is already the split's (``_plain``), a fact is
+rendered on one line from its Markdown HTML (``render.inline_of`` against
+``render_inline``), and a field with no backslash is
 not searched for TeX (``tex.holds_no_tex``). render.py: placeholder characters
 are looked for with substring tests (against the regex), a cloze's pieces all at
 once (``cloze_skeleton`` against ``_simple_cloze_skeleton``). tex.py: fields whose
@@ -13,6 +16,9 @@ every backslash keeps what follows it on every card are not made into cards
 from __future__ import annotations
 
 import glob
+import hashlib
+import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,7 +46,73 @@ def test_lazy_ranking_gives_the_statements_in_the_order_of_ranked(myths: list[tu
                 for key, guids in myths}
     ranking = cards._RankedStatements(rendered)
     for excluded in [*rendered, "none"]:
-        assert list(ranking.in_rank_order(question, excluding=excluded)) == ranking.ranked(question, excluded)
+        simple = sorted((statement for key, texts in rendered.items() if key != excluded
+                         for statement in texts.statements),
+                        key=lambda statement: hashlib.sha256(f"{question}\x1f{statement.guid}".encode()).digest())
+        assert ranking.ranked(question, excluded) == simple
+        assert list(ranking.in_rank_order(question, excluding=excluded)) == simple
+
+
+def test_a_note_made_without_the_dataclass_init_is_the_note_init_makes() -> None:
+    from ankigen.model import Location
+
+    fields = {"guid": "g", "kind": "true", "key": "m:fact", "myth_key": "m", "fields": ("<b>a</b>", "b", ""),
+              "tags": ("t",), "location": Location("x.yaml", 3, 5), "lang": "de"}
+    fast = cards._one_card_note(**fields)  # type: ignore[arg-type]
+    made = cards.Note(card_numbers=(1,), **fields)  # type: ignore[arg-type]
+    assert fast == made
+    assert hash(fast) == hash(made)
+    assert repr(fast) == repr(made)
+    assert vars(fast) == vars(made)
+    assert (fast.content_hash, fast.notetype, fast.is_cloze) == (made.content_hash, made.notetype, made.is_cloze)
+    with pytest.raises(AttributeError):
+        fast.guid = "other"  # type: ignore[misc]
+
+
+def _simple_plain(field_html: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", field_html)).casefold().split())
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["a", "B", " ", "  ", "\t", "\n", "\xa0", "\u3000", "\x1c", "\u200b", "&nbsp;",
+                                 "&amp;", "&#32;", "&#x20;", "<b>", "</b>", "<br>", "ß", "İ", "x"]),
+                max_size=12).map("".join))
+@example(" a")
+@example("a ")
+@example("a&nbsp;b")
+@example("<b> </b>a")
+def test_a_statements_plain_text_is_the_one_split_into_words_makes(field_html: str) -> None:
+    assert cards._plain.__wrapped__(field_html) == _simple_plain(field_html)
+
+
+def test_every_whitespace_that_str_split_splits_at_but_the_space_is_unprintable() -> None:
+    assert [code for code in range(0x110000) if chr(code).isspace() and chr(code).isprintable()] == [ord(" ")]
+
+
+def _simple_choice_options(guid: str, myth: cards.Statement,
+                           true_statements: list[cards.Statement]) -> tuple[cards.Statement, ...]:
+    seen = {_simple_plain(myth.html)}
+    chosen: list[cards.Statement] = []
+    for statement in true_statements:
+        if len(chosen) == cards.CHOICE_TRUE_OPTIONS:
+            break
+        if _simple_plain(statement.html) not in seen:
+            seen.add(_simple_plain(statement.html))
+            chosen.append(statement)
+    return tuple(sorted([myth, *chosen],
+                        key=lambda option: hashlib.sha256(f"{guid}\x1forder\x1f{option.guid}".encode()).digest()))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text("ab:", min_size=1, max_size=4),
+       st.lists(st.tuples(st.text("xyzé", max_size=3), st.sampled_from(["A", "a", "<b>a</b>", "B", "b ", "c", "d"])),
+                max_size=8))
+def test_choice_options_are_the_ones_the_simple_way_takes_in_its_order(guid: str,
+                                                                      statements: list[tuple[str, str]]) -> None:
+    myth = cards.Statement("m", "<i>A</i>")
+    true_statements = [cards.Statement(*statement) for statement in statements]
+    assert cards.choice_options(guid, myth, iter(true_statements)) == _simple_choice_options(guid, myth,
+                                                                                           true_statements)
 
 
 # Backslashes before delimiters and allowed or refused names, each followed by what ends a name, by what a
@@ -111,6 +183,7 @@ def test_every_shortcut_off_derives_the_same_notes_and_messages(monkeypatch: pyt
     monkeypatch.setattr(cards._RankedStatements, "in_rank_order",
                         lambda self, guid, excluding: iter(self.ranked(guid, excluding)))
     monkeypatch.setattr(cards, "holds_no_tex", lambda field: False)
+    monkeypatch.setattr(cards, "_one_card_note", lambda **fields: cards.Note(card_numbers=(1,), **fields))
     monkeypatch.setattr(render, "cloze_skeleton", render._simple_cloze_skeleton)
     monkeypatch.setattr(render, "has_placeholder_character",
                         lambda text: bool(render._ANY_PLACEHOLDER_CHARACTER.search(text)))
