@@ -409,14 +409,22 @@ def cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citat
     """A technique or limitation as a cloze note: its name is deletion c1, its text's deletions c2 on."""
     cloze = item.cloze
     name = Deletion(1, item.name.source, "", 0)
-    numbers = sorted({1, *(deletion.number for deletion in cloze.deletions)})
+    numbers = sorted({1, *map(_number, cloze.deletions)})
     text = render_cloze(cloze, name, images.image_src(item.text, item.name))
-    kind = html.escape(words.technique if item.kind == "technique" else words.limitation)
+    kind = _escaped(words.technique if item.kind == "technique" else words.limitation)
     return Note(
         guid=ids.note_guid(source.key, myth.key, item.key), kind=item.kind, key=f"{myth.key}/{item.key}",
         myth_key=myth.key, fields=(text, kind, myth_html, citation),
         tags=anki_tags(source.tags, myth.tags, (item.kind,)), card_numbers=tuple(numbers), location=item.location,
         lang=source.lang)
+
+
+_number = itemgetter(0)  # a Deletion's number (its first field), taken in C
+
+
+@lru_cache(maxsize=64)  # a deck's few labels, on every cloze note
+def _escaped(label: str) -> str:
+    return html.escape(label)
 
 
 def render_citation(citation: Citation | None, words: Labels = ENGLISH) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ankigen.cloze import ClozeSyntaxError, ClozeText, Deletion
@@ -137,20 +137,35 @@ def has_placeholder_character(text: str) -> bool:
 
 def _render_markdown(text: str, image_src: ImageSrc | None) -> str:
     """``render_markdown`` for text whose only placeholder characters are cloze placeholders we made."""
+    safe = _plain_markdown(text)
+    if safe is not None:
+        return safe
     positions = list(math_spans(text)) if "\\" in text else []
     if not positions:
-        safe = plain_blocks(text)
-        return safe if safe is not None else _convert(text, image_src)
+        return _convert(text, image_src)
     spans = [text[start:end] for start, end in positions]
     protected = _set_aside(text, positions)
-    safe = plain_blocks(protected)
-    if safe is not None:  # plain text has no tags: each formula lands in text
-        return _MATH_TOKEN.sub(lambda m: html.escape(spans[int(m.group(1))], quote=False), safe)
     from ankigen.sanitize import sanitize_html
 
     converted = _markdown_html(protected)
     restored = _MATH_TOKEN.sub(lambda m: html.escape(spans[int(m.group(1))], quote=True), converted)
     return sanitize_html(_MATH_MARKS.sub("", restored), image_src)  # (a placeholder Markdown cut in two)
+
+
+def _plain_markdown(text: str) -> str | None:
+    """``_render_markdown``'s HTML for text ``plain_blocks`` takes once its formulas are set aside; else None.
+
+    Its only tags are plain_blocks' own (p, ul, li, code, strong, em): every other '<', a formula's too, is
+    escaped, so each cloze placeholder comes out as text, once, in the order written.
+    """
+    positions = list(math_spans(text)) if "\\" in text else []
+    if not positions:
+        return plain_blocks(text)
+    safe = plain_blocks(_set_aside(text, positions))
+    if safe is None:
+        return None
+    spans = [text[start:end] for start, end in positions]  # plain text has no tags: each formula lands in text
+    return _MATH_TOKEN.sub(lambda m: html.escape(spans[int(m.group(1))], quote=False), safe)
 
 
 def _set_aside(text: str, positions: list[tuple[int, int]]) -> str:
@@ -298,10 +313,48 @@ _BEFORE_SPAN = " ("  # a span starts the text or a word, and ends it:
 _AFTER_SPAN = " .,;:!?)"
 
 
+# A text of plain runs and spans as _simple_plain_paragraph walks it, in one pattern: it starts as that
+# function requires, each span starts the text or follows ' ' or '(', ends it or is followed by one of
+# _AFTER_SPAN, and its inside neither starts nor ends with a space ('(?!\s)', '(?<!\s)'): str.strip's spaces,
+# which are the regex's); emphasis holds only plain characters, at least one.
+_BOUNDED_SPAN = (r"(?<![^ (])(?:`(?!\s)[^`\x00-\x1f\x7f]+(?<!\s)`|(\*\*?)(?![\s*])" + _PLAIN_CHARACTERS
+                 + r"(?<!\s)\1)(?![^ .,;:!?)])")
+_PLAIN_WITH_SPANS = re.compile(r"(?=[^\W\d_]|[\"'(*`])" + _PLAIN_CHARACTERS + "(?:" + _BOUNDED_SPAN
+                               + _PLAIN_CHARACTERS + r")*+\Z")  # (each run is looked at once)
+# The spans of a text _PLAIN_WITH_SPANS accepts, in its escaped HTML ('&', '<' and '>' escaped: no mark moves).
+_SPAN_MARKS = re.compile(r"`([^`]+)`|\*\*([^*`]+)\*\*|\*([^*`]+)\*")
+
+
 def plain_paragraph(text: str) -> str | None:
     """What python-markdown and the sanitiser make of ``text`` if it is simple enough (see above); else None.
 
-    tests/test_fast_paths.py checks that the two agree for every text this accepts.
+    Fast: one regex match decides whether the text is plain runs and spans (``_PLAIN_WITH_SPANS``, which takes
+    every text ``_PLAIN`` takes, the last character being checked first), and the spans become tags in one
+    substitution over the text escaped once, where ``_simple_plain_paragraph`` matches and escapes span by
+    span. tests/test_fast_paths.py checks the HTML against python-markdown,
+    tests/test_fast_cloze_notes.py the answer against ``_simple_plain_paragraph``.
+    """
+    if ("&" in text and ";" in text) or not text or text[-1].isspace():  # '&name;' is an entity to Markdown
+        return None
+    if not _PLAIN_WITH_SPANS.match(text):  # (it takes every text _PLAIN takes, with no span in it)
+        return None
+    if "`" not in text and "*" not in text:
+        return f"<p>{html.escape(text, quote=False)}</p>"
+    return f"<p>{_SPAN_MARKS.sub(_span_tag, html.escape(text, quote=False))}</p>"
+
+
+def _span_tag(span: re.Match[str]) -> str:
+    code, strong, emphasis = span.groups()
+    if code is not None:
+        return f"<code>{code}</code>"
+    return f"<strong>{strong}</strong>" if strong is not None else f"<em>{emphasis}</em>"
+
+
+def _simple_plain_paragraph(text: str) -> str | None:
+    """``plain_paragraph`` one span at a time: the oracle of its one-regex version.
+
+    tests/test_fast_paths.py checks that this and python-markdown agree for every text this accepts;
+    tests/test_fast_cloze_notes.py that ``plain_paragraph`` answers as this does.
     """
     if ("&" in text and ";" in text) or not text or text[-1].isspace():  # '&name;' is an entity to Markdown
         return None
@@ -400,27 +453,69 @@ def render_cloze(cloze: ClozeText, name_deletion: Deletion | None = None,
 
     ``name_deletion`` (an item's name as c1) is prefixed to the text as its subject.
     """
-    body = _check_placements(_guard_braces(_render_markdown(cloze_skeleton(cloze), image_src)), cloze)
-    deletions = cloze.deletions
-    body = inert_anki_markup(_CLOZE_TOKEN.sub(lambda m: anki_cloze(deletions[int(m.group(1))], image_src), body))
+    skeleton = cloze_skeleton(cloze)
+    body = _plain_cloze_body(skeleton, cloze, image_src)
+    if body is None:
+        body = _check_placements(_guard_braces(_render_markdown(skeleton, image_src)), cloze)
+        deletions = cloze.deletions
+        body = inert_anki_markup(_CLOZE_TOKEN.sub(lambda m: anki_cloze(deletions[int(m.group(1))], image_src),
+                                                  body))
     if name_deletion is None:
         return body
     subject = f"<strong>{anki_cloze(name_deletion, image_src)}</strong>: "
     return body.replace("<p>", "<p>" + subject, 1) if body.startswith("<p>") else subject + body
 
 
+def _plain_cloze_body(skeleton: str, cloze: ClozeText, image_src: ImageSrc | None) -> str | None:
+    """``render_cloze``'s text (without the name) when ``_plain_markdown`` takes ``skeleton``; else None.
+
+    Fast: plain HTML holds each placeholder as text, once, in order (``_plain_markdown``), so the check that
+    every deletion came out as text is one comparison of the numbers ``_CLOZE_TOKEN.split`` finds, and the
+    deletions are put in by a slice assignment, not a substitution calling back per placeholder.
+    tests/test_fast_cloze_notes.py checks it against the general way (``_check_placements`` and the
+    substitution) on every source of the tests and on generated cloze text.
+    """
+    plain = _plain_markdown(skeleton)
+    if plain is None:
+        return None
+    parts = _CLOZE_TOKEN.split(_guard_braces(plain))
+    if tuple(parts[1::2]) != _decimals(len(cloze.deletions)):
+        return None  # (cannot happen, see above; the general way then says what went wrong)
+    parts[1::2] = [anki_cloze(deletion, image_src) for deletion in cloze.deletions]
+    return inert_anki_markup("".join(parts))
+
+
+@lru_cache(maxsize=64)
+def _decimals(count: int) -> tuple[str, ...]:
+    """'0', '1', ... up to ``count`` numbers: the placeholders of a cloze with ``count`` deletions, in order."""
+    return tuple(map(str, range(count)))
+
+
+@lru_cache(maxsize=64)
+def _cloze_marks(count: int) -> tuple[str, ...]:
+    return tuple(_CLOZE_MARK.format(index) for index in range(count))
+
+
 def cloze_skeleton(cloze: ClozeText) -> str:
     """The cloze text with each deletion a numbered placeholder (and no placeholder characters of its own).
 
-    Pieces are checked for placeholder characters first, the usual answer being that there are none (then
-    none needs replacing); tests/test_fast_derive.py checks it against ``_simple_cloze_skeleton``."""
+    Pieces and placeholders are joined first and the result counted for placeholder characters, the usual
+    answer being that there are only the placeholders (then no piece had one to replace): a few calls into C
+    whatever the number of pieces. tests/test_fast_derive.py and tests/test_fast_cloze_notes.py check it
+    against ``_simple_cloze_skeleton``."""
     pieces = cloze.pieces
-    if any(map(has_placeholder_character, pieces)):
+    count = len(pieces) - 1
+    if not count:
+        skeleton = pieces[0]
+    else:
+        joined: list[str] = [""] * (2 * count + 1)
+        joined[::2] = pieces
+        joined[1::2] = _cloze_marks(count)
+        skeleton = "".join(joined)
+    if (skeleton.count("\ufdd2") != count or skeleton.count("\ufdd3") != count or "\ufdd0" in skeleton
+            or "\ufdd1" in skeleton):
         return _simple_cloze_skeleton(cloze)
-    skeleton = [pieces[0]]
-    for index, piece in enumerate(pieces[1:]):
-        skeleton += (_CLOZE_MARK.format(index), piece)
-    return "".join(skeleton)
+    return skeleton
 
 
 def _simple_cloze_skeleton(cloze: ClozeText) -> str:
