@@ -54,6 +54,12 @@ def test_text_without_a_backslash_parses_as_the_general_scanner_parses_it(text: 
 @example("{{{a}} b", 2)
 @example("{{a}} }} {{b}}", 2)
 @example("{{ }} {{a}}", 2)
+@example("a {{b::c}} d {{e :: f }} {{g::}} {{h::i::j}} {{k::l:m}}", 2)
+@example("{{ b::c}}", 2)
+@example("{{c::d}} {{C::d}} {{c2::d}}", 2)
+@example("{{`a::b`::c}} {{a`::b`}}", 2)
+@example("{{::b}}", 2)
+@example("{{ ::b}}", 2)
 @example("{{a}}" * 51, 2)
 def test_the_usual_text_is_split_as_the_general_scanner_splits_it_or_left_to_it(text: str, first_number: int) -> None:
     """cloze._parse_plain answers only for the usual text, and then as _parse_any does."""
