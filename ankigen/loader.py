@@ -181,7 +181,8 @@ def parse_source(data: bytes, path: str, base_dir: str = "",
     refused = _refuse_aliases_and_depth(root, text, path) if anchored else []
     if refused:
         return None, refused
-    reader = _Reader(path, text, raw_is_text=_NONCHARACTERS_UTF8 not in data)
+    # (an ASCII file holds none of them: str.isascii is a flag, where the search reads the whole file)
+    reader = _Reader(path, text, raw_is_text=text.isascii() or _NONCHARACTERS_UTF8 not in data)
     deck = reader.deck(root, base_dir)
     if reader.diagnostics and not anchored:
         # Checked after reading, and only when there is something to report: a read that finds nothing has
