@@ -99,8 +99,10 @@ def _cloze_text(pieces: tuple[str, ...], deletions: tuple[Deletion, ...]) -> Clo
 
 
 def _parse_plain(text: str, first_number: int) -> ClozeText | None:
-    """``_parse_without_backslash`` for the usual text, or None: its deletions have no hint and no number (no ':'),
-    none is empty, and each '{{' is closed by the next '}}', with no other '}}' in the text.
+    """``_parse_without_backslash`` for the usual text, or None: its deletions have no number, at most a hint
+    after the answer's first ':' ('{{answer::hint}}', the answer not starting with a space, 'c' or 'C', so that
+    no near miss of a number is missed either, and holding no '`'), none is empty, and each '{{' is closed by the
+    next '}}', with no other '}}' in the text.
 
     The text is split at every '{{' in one call and each part looked at once, so
     it is quicker than finding '{{' and '}}' in turn; whatever else the text holds
@@ -116,9 +118,15 @@ def _parse_plain(text: str, first_number: int) -> ClozeText | None:
     for number, part in enumerate(parts[1:], first_number):
         end = part.find("}}")
         answer, after = part[:end], part[end + 2:]
-        if end <= 0 or ":" in answer or answer.isspace() or "}}" in after:
+        if end <= 0 or answer.isspace() or "}}" in after:
             return None
-        deletions.append(_new_tuple(Deletion, (number, answer, "", offset, False, False)))
+        hint = ""
+        if ":" in answer:  # '{{answer::hint}}' as _split_inner reads it, or left to it
+            answer, _, hint = answer.partition("::")
+            if ":" in answer or "`" in answer or not answer or answer[0] in "cC" or answer[0].isspace():
+                return None
+            hint = hint.strip()
+        deletions.append(_new_tuple(Deletion, (number, answer, hint, offset, False, False)))
         pieces.append(after)
         offset += 2 + len(part)
     return _cloze_text(tuple(pieces), tuple(deletions))

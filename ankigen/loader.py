@@ -181,7 +181,8 @@ def parse_source(data: bytes, path: str, base_dir: str = "",
     refused = _refuse_aliases_and_depth(root, text, path) if anchored else []
     if refused:
         return None, refused
-    reader = _Reader(path, text, raw_is_text=_NONCHARACTERS_UTF8 not in data)
+    # (an ASCII file holds none of them: str.isascii is a flag, where the search reads the whole file)
+    reader = _Reader(path, text, raw_is_text=text.isascii() or _NONCHARACTERS_UTF8 not in data)
     deck = reader.deck(root, base_dir)
     if reader.diagnostics and not anchored:
         # Checked after reading, and only when there is something to report: a read that finds nothing has
@@ -578,7 +579,35 @@ class _Reader:
                    "remove it; in a double-quoted string it is written as an escape such as \"\\x1f\"")
 
     def text(self, node: yaml.Node, what: str) -> Text | None:
-        """Markdown text, with a location exact to the character where the source allows it."""
+        """Markdown text, with a location exact to the character where the source allows it.
+
+        The usual text, one line of the file's own characters as written or between quotes, is made here
+        at once: it is what ``read_text`` makes of it (``scalar`` has nothing to report on a value that is
+        the file's text as it stands, and ``_text`` finds it exact), without the three calls between.
+        tests/test_fast_parse.py checks it against a reader that reads every text with ``read_text``.
+        """
+        if type(node) is _ScalarNode and node.tag == _STR_TAG:
+            value: str = node.value
+            mark, source = node.start_mark, self.source_text
+            start, length = mark.index, len(value)
+            size = node.end_mark.index - start
+            as_written = (size == length and source.startswith(value, start)) or \
+                (size == length + 2 and source[start] in "'\"" and source.startswith(value, start + 1))
+            if as_written and 0 < length <= MAX_TEXT_CHARACTERS and "\n" not in value and not value.isspace() and \
+                    (self.raw_is_text or value.isprintable()):
+                made = _new_object(Text)  # (as _text_record makes it)
+                fields = made.__dict__
+                fields["source"] = value
+                column = mark.column + 1 if size == length else mark.column + 2  # after the quote
+                fields["location"] = _new_tuple(Location, (self.path, mark.line + 1, column))
+                fields["exact"] = True
+                fields["written"] = ""
+                self.texts.append(made)
+                return made
+        return self.read_text(node, what)
+
+    def read_text(self, node: yaml.Node, what: str) -> Text | None:
+        """``text`` for any node: the checks of ``scalar`` and the length limit, with the problems they find."""
         value = self.scalar(node, what, "write the text after the colon, quoted if it contains ': ' or '#'")
         if value is None:
             return None
@@ -601,6 +630,16 @@ class _Reader:
         return _text_record(value, self.location(node), False, source[start:end])
 
     def key(self, node: yaml.Node, what: str) -> str | None:
+        """An id; the usual one, plain text that is a valid key, is taken at once: ``read_key`` has nothing to
+        report on it (a valid key is printable ASCII, never empty). tests/test_fast_parse.py checks the two agree."""
+        if type(node) is _ScalarNode and node.tag == _STR_TAG:
+            value: str = node.value
+            if ids.is_valid_key(value) and ids.KEY_JOINER not in value:
+                return value
+        return self.read_key(node, what)
+
+    def read_key(self, node: yaml.Node, what: str) -> str | None:
+        """``key`` for any node, with the problems it has."""
         value = self.scalar(node, what, "write a short stable key such as 'transfer-learning'")
         if value is not None and not ids.is_valid_key(value):
             self.error(node, f"{what} '{value}' is not a valid id",
@@ -725,10 +764,13 @@ class _Reader:
         return Citation(**{key: value or "" for key, value in values.items()})
 
     def myth(self, node: yaml.Node) -> Myth | None:
-        entries = self.mapping(node, "a myth", _MYTH_KEYS, _MYTH_REQUIRED)
+        # (``mapping`` and ``location`` as they start, written out: the reader makes a myth for a few notes each)
+        entries = _plain_mapping(node, _MYTH_KEYS, _MYTH_REQUIRED) or \
+            self.mapping(node, "a myth", _MYTH_KEYS, _MYTH_REQUIRED)
         if entries is None:
             return None
-        where = self.location(node)
+        mark = node.start_mark
+        where = _new_tuple(Location, (self.path, mark.line + 1, mark.column + 1))
         statement = self.text(entries["myth"], "'myth'") if "myth" in entries else None
         fact = self.text(entries["fact"], "'fact'") if "fact" in entries else None
         key = self.key(entries["id"], "the myth id") if "id" in entries else \
@@ -776,10 +818,13 @@ class _Reader:
 
     def item(self, node: yaml.Node, kind: ItemKind, myth: yaml.Node) -> Item | None:
         words = _ITEM_WORDS[kind]
-        entries = self.mapping(node, words[1], _ITEM_KEYS, _ITEM_REQUIRED)
+        # (``mapping`` and ``location`` as they start, written out: the reader makes an item for most notes)
+        entries = _plain_mapping(node, _ITEM_KEYS, _ITEM_REQUIRED) or \
+            self.mapping(node, words[1], _ITEM_KEYS, _ITEM_REQUIRED)
         if entries is None:
             return None
-        where = self.location(node)
+        mark = node.start_mark
+        where = _new_tuple(Location, (self.path, mark.line + 1, mark.column + 1))
         name = self.text(entries["name"], "'name'") if "name" in entries else None
         text = self.text(entries["text"], "'text'") if "text" in entries else None
         key = self.key(entries["id"], words[2]) if "id" in entries else \

@@ -54,6 +54,12 @@ def test_text_without_a_backslash_parses_as_the_general_scanner_parses_it(text: 
 @example("{{{a}} b", 2)
 @example("{{a}} }} {{b}}", 2)
 @example("{{ }} {{a}}", 2)
+@example("a {{b::c}} d {{e :: f }} {{g::}} {{h::i::j}} {{k::l:m}}", 2)
+@example("{{ b::c}}", 2)
+@example("{{c::d}} {{C::d}} {{c2::d}}", 2)
+@example("{{`a::b`::c}} {{a`::b`}}", 2)
+@example("{{::b}}", 2)
+@example("{{ ::b}}", 2)
 @example("{{a}}" * 51, 2)
 def test_the_usual_text_is_split_as_the_general_scanner_splits_it_or_left_to_it(text: str, first_number: int) -> None:
     """cloze._parse_plain answers only for the usual text, and then as _parse_any does."""
@@ -364,3 +370,91 @@ def test_items_and_myths_made_without_the_named_tuple_constructor_have_each_fiel
     assert (limitation.kind, limitation.key, limitation.key_is_explicit, limitation.was) == \
         ("limitation", "l", True, "")
     assert technique.location == Location("f.yaml", technique.name.location.line, 5) != limitation.location
+
+
+class _SimpleReader(loader._Reader):
+    """loader._Reader with every text and id read the general way (``read_text``, ``read_key``): the oracle of
+    the usual text and the usual id that ``text`` and ``key`` take at once."""
+
+    def text(self, node: yaml.Node, what: str) -> object:  # type: ignore[override]
+        return self.read_text(node, what)
+
+    def key(self, node: yaml.Node, what: str) -> str | None:
+        return self.read_key(node, what)
+
+
+def read_simply(data: bytes, path: str) -> tuple[object, list[object], list[object]]:
+    """parse_source with the simple reader."""
+    reader, loader._Reader = loader._Reader, _SimpleReader  # type: ignore[misc]
+    try:
+        return parse_source_now(data, path)
+    finally:
+        loader._Reader = reader  # type: ignore[misc]
+
+
+def _locations(outcome: tuple[object, list[object], list[object]]) -> list[object]:
+    """What equality of records leaves out: each text's locations and how it is written, and the messages' text."""
+    texts = [(text.location, text.exact, text.written) for text in outcome[2]]  # type: ignore[attr-defined]
+    return [texts, [str(problem) for problem in outcome[1]]]
+
+
+def test_every_case_and_the_example_cards_are_read_as_the_simple_reader_reads_them() -> None:
+    """_Reader.text and _Reader.key take the usual text and id at once: on the hostile cases (every mistake,
+    with its line and column) and the example cards, the reader finds what the one without them finds."""
+    paths = [*sorted(CASES.glob("*.yaml")), *sorted((CASES.parent.parent / "cards").glob("*.yaml"))]
+    texts = 0
+    for path in paths:
+        data = path.read_bytes()
+        now, simple = parse_source_now(data, path.name), read_simply(data, path.name)
+        assert now == simple and _locations(now) == _locations(simple), path.name
+        texts += len(now[2])
+    assert len(paths) > 100 and texts > 300
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(st.lists(_value_parts | st.sampled_from(["{{a}}", "::", ": ", "x" * 9_999, "\n", "id-1",
+                                                                   "a__b", "-a", "\u3000", "\u2028"]),
+                                   min_size=1, max_size=6).map("".join),
+                          st.sampled_from(['"', "'", "|", ">-", ""])), min_size=1, max_size=5),
+       st.sampled_from(["myth", "fact", "id", "name", "text", "description", "deck"]))
+def test_texts_and_ids_are_read_as_the_simple_reader_reads_them(values: list[tuple[str, str]], where: str) -> None:
+    """Values in every style (escapes, characters a value may not hold, line breaks, spaces alone, the length
+    limit, ids valid and not) put where a text or an id goes: the same records, locations and messages."""
+    written = [_written(value, style) if style != ">-" else ">-\n      " + value.replace("\\", "").replace("\n", " ")
+               for value, style in values]
+    item = {"name": written[0], "text": written[-1], "id": "i"}
+    myth = {"myth": written[-1], "fact": written[0], "id": "m"}
+    if where in myth:
+        myth[where] = written[len(written) // 2]
+    if where in item:
+        item[where] = written[1 % len(written)]
+    deck = f"deck: {written[0] if where == 'deck' else 'D'}\n"
+    if where == "description":
+        deck += f"description: {written[-1]}\n"
+    text = deck + "myths:\n  - " + "\n    ".join(f"{key}: {value}" for key, value in myth.items()) + \
+        "\n    techniques:\n      - " + "\n        ".join(f"{key}: {value}".replace("\n      ", "\n          ")
+                                                         for key, value in item.items()) + "\n"
+    data = text.encode("utf-8", "surrogatepass")
+    now, simple = parse_source_now(data, "f.yaml"), read_simply(data, "f.yaml")
+    assert now == simple and _locations(now) == _locations(simple)
+
+
+def test_the_usual_text_and_id_are_read_without_the_general_path() -> None:
+    """The fast paths are taken (else the oracle tests above compare the general path with itself)."""
+    class Strict(loader._Reader):
+        def read_text(self, node: yaml.Node, what: str) -> object:  # type: ignore[override]
+            raise AssertionError(what)
+
+        def read_key(self, node: yaml.Node, what: str) -> str | None:
+            raise AssertionError(what)
+
+    reader, loader._Reader = loader._Reader, Strict  # type: ignore[misc]
+    try:
+        deck, problems = loader.parse_source(
+            b"deck: D\nmyths:\n  - id: m-1\n    myth: 'It is: so'\n    fact: \"a {{b}}\"\n    techniques:\n"
+            b"      - name: N\n        id: n.2\n        text: x {{y}}\n", "f.yaml")
+    finally:
+        loader._Reader = reader  # type: ignore[misc]
+    assert deck is not None and not problems
+    assert [(text.source, text.location.column) for text in (deck.myths[0].myth, deck.myths[0].fact)] == \
+        [("It is: so", 12), ("a {{b}}", 12)]
