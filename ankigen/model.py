@@ -11,9 +11,10 @@ later stage can point an error at the line the author wrote.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from ankigen.cloze import ClozeText
+if TYPE_CHECKING:  # an Item's type only: a build with nothing to rebuild need not load the cloze parser
+    from ankigen.cloze import ClozeText
 
 ItemKind = Literal["technique", "limitation"]
 
