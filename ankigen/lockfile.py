@@ -273,9 +273,13 @@ _REMOVED = b',\n   "removed": '
 _ENTRY_END = b"\n  }"
 
 
+_UNINDENTED_LINE = re.compile(rb"\n(?!    )")  # in a rows object, a line that is not a row: one pass, not two counts
+
+
 def _rows_end(text: bytes, start: int) -> int:
     """Where the object of note rows at ``start`` ends: ``{}``, or ``{`` then lines each indented by four
-    spaces then ``   }`` (-1 if it is not laid out so). str.find and count, not a regex over every row."""
+    spaces then ``   }`` (-1 if it is not laid out so). str.find and one search for a line out of place,
+    not a match per row."""
     if text[start:start + 2] == b"{}":
         return start + 2
     if text[start:start + 2] != b"{\n":
@@ -283,9 +287,9 @@ def _rows_end(text: bytes, start: int) -> int:
     close = text.find(b"\n   }", start + 1)
     if close < 0:
         return -1
-    # each row's line (from start + 2 to close + 1) begins with four spaces: counted in place, not copied
-    lines = text.count(b"\n", start + 2, close + 1)
-    if lines and not (text.startswith(b"    ", start + 2) and text.count(b"\n    ", start + 2, close) == lines - 1):
+    # each row's line (from start + 2 to close + 1) begins with four spaces: searched in place, not copied
+    if close > start + 1 and not (text.startswith(b"    ", start + 2)
+                                  and _UNINDENTED_LINE.search(text, start + 2, close) is None):
         return -1
     return close + 5
 
