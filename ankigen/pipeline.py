@@ -135,11 +135,32 @@ def json_schema() -> str:
 def display_path(path: Path) -> str:
     """Paths in messages: relative to the working directory when inside it, with '/'; bytes that are
     not UTF-8 in a name shown as ``\\xff``."""
-    try:
-        shown = _resolved_path(path).relative_to(_resolved(os.getcwd())).as_posix()
-    except ValueError:
+    name, cwd = path.name, os.getcwd()
+    if name in ("", ".", "..") or path.is_symlink():
+        shown = _relative_to(path.resolve(), cwd)
+    else:  # the folder's part worked out once for all the files in it (a build shows hundreds)
+        folder = _shown_folder(os.fspath(path.parent), cwd)
+        if folder is None:  # the folder is outside the working directory, the file may still be it
+            shown = _relative_to(_resolved(os.path.join(cwd, path.parent)) / name, cwd)
+        else:
+            shown = name if folder == "." else f"{folder}/{name}"
+    if shown is None:
         shown = path.as_posix()
     return shown if _is_utf8(shown) else shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _relative_to(resolved: Path, cwd: str) -> str | None:
+    """``resolved`` relative to the working directory ``cwd``, with '/'; None when it is outside it."""
+    try:
+        return resolved.relative_to(_resolved(cwd)).as_posix()
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _shown_folder(folder: str, cwd: str) -> str | None:
+    """A folder as ``display_path`` shows the files in it: relative to ``cwd`` ('.' for ``cwd`` itself)."""
+    return _relative_to(_resolved(os.path.join(cwd, folder)), cwd)
 
 
 def _is_utf8(name: str) -> bool:
@@ -155,12 +176,15 @@ def _resolved_path(path: Path) -> Path:
     """``path.resolve()``, its folder resolved once for all the files in it (a build names hundreds)."""
     if path.name in ("", ".", "..") or path.is_symlink():
         return path.resolve()
-    return _resolved(os.fspath(path.parent)) / path.name
+    return _resolved(os.path.join(os.getcwd(), path.parent)) / path.name
 
 
 @functools.lru_cache(maxsize=64)
 def _resolved(folder: str) -> Path:
-    """The working directory, resolved once rather than for each of a build's hundreds of paths."""
+    """A folder (the working directory, a folder of sources), resolved once for a build's hundreds of paths.
+
+    Callers name it from the root (joined to the working directory, not normalised: '..' after a link is
+    resolved as the link says), so a process that changes its working directory is not shown stale paths."""
     return Path(folder).resolve()
 
 

@@ -342,3 +342,31 @@ def test_only_a_build_with_enough_to_do_asks_the_allocator_to_keep_memory(
     monkeypatch.setattr(allocator, "MIN_BYTES", size)
     _build(sources, tmp_path / "big")
     assert asked == [True]
+
+
+def _display_path_the_long_way(path: Path) -> str:
+    """display_path as it was: the whole path resolved and made relative for every file (the oracle)."""
+    try:
+        shown = path.resolve().relative_to(Path(os.getcwd()).resolve()).as_posix()
+    except ValueError:
+        shown = path.as_posix()
+    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def test_paths_in_messages_are_shown_as_the_long_way_shows_them(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from ankigen.pipeline import display_path
+
+    project = tmp_path / "project"
+    (project / "cards" / "sub").mkdir(parents=True)
+    (project / "cards" / "a.yaml").write_text("x", "utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    (project / "cards" / "link.yaml").symlink_to(tmp_path / "elsewhere" / "real.yaml")
+    (project / "linked").symlink_to(project / "cards" / "sub")
+    names = ["cards/a.yaml", "./cards/a.yaml", "cards/sub/../a.yaml", "cards/link.yaml", "linked/x.yaml",
+             "cards", "cards/", ".", "..", "../elsewhere/real.yaml", "missing/b.yaml", os.fsdecode(b"cards/\xff.yaml"),
+             str(project), str(project / "cards" / "a.yaml"), str(tmp_path / "elsewhere"), "/"]
+    for cwd in (project, project / "cards", tmp_path, tmp_path / "elsewhere"):
+        monkeypatch.chdir(cwd)
+        for name in names:
+            assert display_path(Path(name)) == _display_path_the_long_way(Path(name)), (cwd, name)
