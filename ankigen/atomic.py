@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -80,6 +79,8 @@ def stage_bytes(target: Path, data: bytes, token: str = "", flush: bool = True) 
                           os.strerror(errno.ENOTDIR)) from exc
     except OSError as exc:
         raise OutputError.of(target.parent, "create the folder", exc) from exc
+    import tempfile  # here: a build with nothing to write never loads it (nor shutil and random)
+
     try:
         fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{token}-", suffix=target.suffix, dir=target.parent)
     except OSError as exc:
