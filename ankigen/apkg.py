@@ -27,7 +27,8 @@ from ankigen import collection_cache, ids
 from ankigen.digests import json_digest
 from ankigen.lockfile import NoteState
 from ankigen.model import Location
-from ankigen.notetypes import NOTETYPES_REVISED, Notetype, language_of
+from ankigen.notetypes import Notetype, language_of
+from ankigen.revision import NOTETYPES_REVISED
 
 if TYPE_CHECKING:
     import genanki

@@ -3,8 +3,8 @@
 The field lists are a promise: Anki treats an incoming notetype with the same
 id but other fields as a conflict and makes a copy, so changing a field list
 means a new notetype id (see README, "Notetype policy"). Templates and CSS may
-change between releases; ``NOTETYPES_REVISED`` then moves forward so Anki
-applies the new look on re-import.
+change between releases; ``NOTETYPES_REVISED`` (revision.py) then moves forward
+so Anki applies the new look on re-import.
 
 Every notetype a user may hold (all three are fixed in ids.py):
 
@@ -33,20 +33,10 @@ import hashlib
 import html
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from string import Template
 
 from ankigen import ids
 from ankigen.labels import DEFAULT, LANGUAGES, labels
-
-# When the templates or CSS last changed (Unix time). Anki only replaces a
-# notetype's look when the incoming one is newer, so bump this with every
-# change; tests/test_notetypes.py fails until you do.
-NOTETYPES_REVISED = 1_796_038_450  # 2026-11-30 11:34 UTC: verdicts from the fields, "Which is NOT true?"
-NOTETYPES_FINGERPRINT = "7682bead8804880d"  # notetypes_fingerprint() at that revision
-# translated_fingerprint() at that revision: the notetypes of every other language (new after 0.3.0; they
-# change nothing of the English ones, so these carry the same revision time).
-TRANSLATED_FINGERPRINT = "5b81def1075b0237"
 
 
 @dataclass(frozen=True)
@@ -63,6 +53,8 @@ class Notetype:
 
 
 def _template(name: str) -> str:
+    from importlib import resources  # here: a build with nothing to rebuild never loads it (nor tempfile)
+
     return resources.files("ankigen").joinpath("templates", name).read_text("utf-8")
 
 

@@ -54,9 +54,9 @@ from ankigen.lockfile import (
     read_lock,
 )
 from ankigen.model import DeckSource, Location, Text
-from ankigen.notetypes import NOTETYPES_FINGERPRINT
 from ankigen.parallel import run_jobs, worker_count
 from ankigen.retired import REMOVED_TAG, retire_decks, retiring_decks
+from ankigen.revision import NOTETYPES_FINGERPRINT
 
 if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing to do needs none of them
     from ankigen.cards import DeckCards, Note
@@ -795,8 +795,8 @@ def build_time() -> int:
 def _inputs_digest(source_path: str, source_sha256: str, options: BuildOptions) -> str:
     digest = hashlib.sha256()
     # With a new lock version every deck is built once more, to record what the new lock keeps. The notetypes'
-    # hash is the constant tests/test_notetypes.py keeps equal to notetypes_fingerprint(), not that hash again
-    # for each of the project's decks (3% of a rebuild with nothing to do).
+    # hash is the constant tests/test_notetypes.py keeps equal to notetypes_fingerprint(): no hashing of the
+    # templates again for each of the project's decks, and no loading them (revision.py).
     for part in (__version__, str(LOCK_VERSION), NOTETYPES_FINGERPRINT, options.describe(), source_path,
                  source_sha256):
         digest.update(part.encode("utf-8") + b"\x00")

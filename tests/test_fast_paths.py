@@ -527,7 +527,8 @@ def collection_rows_by_genanki(deck: object, mods: dict[str, int], tombstones: l
     import genanki
 
     from ankigen import apkg, ids
-    from ankigen.notetypes import NOTETYPES_REVISED, all_notetypes, notetype_for
+    from ankigen.notetypes import all_notetypes, notetype_for
+    from ankigen.revision import NOTETYPES_REVISED
 
     class PinnedNote(genanki.Note):  # type: ignore[misc]
         def __init__(self, note, model, suspended):  # type: ignore[no-untyped-def]

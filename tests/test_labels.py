@@ -12,12 +12,11 @@ import pytest
 from ankigen import ids, labels, loader
 from ankigen.labels import ENGLISH, LANGUAGES, Counted, Labels
 from ankigen.notetypes import (
-    NOTETYPES_REVISED,
-    TRANSLATED_FINGERPRINT,
     all_notetypes,
     every_notetype,
     translated_fingerprint,
 )
+from ankigen.revision import NOTETYPES_REVISED, TRANSLATED_FINGERPRINT
 
 TEXT_LABELS = [field.name for field in dataclasses.fields(Labels) if field.type == "str" and field.name != "name"]
 COUNTED_LABELS = [field.name for field in dataclasses.fields(Labels) if field.type == "Counted"]
@@ -139,7 +138,7 @@ def test_each_language_has_its_own_notetypes_and_english_keeps_its_own() -> None
 def test_a_change_to_a_translated_notetype_comes_with_a_new_revision_time() -> None:
     assert translated_fingerprint() == TRANSLATED_FINGERPRINT, (
         "the translated notetypes changed: set NOTETYPES_REVISED to the current Unix time and "
-        f"TRANSLATED_FINGERPRINT = {translated_fingerprint()!r} in ankigen/notetypes.py")
+        f"TRANSLATED_FINGERPRINT = {translated_fingerprint()!r} in ankigen/revision.py")
     assert NOTETYPES_REVISED > 1_700_000_000
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from ankigen import ids
 from ankigen.notetypes import (
-    NOTETYPES_FINGERPRINT,
-    NOTETYPES_REVISED,
     all_notetypes,
     choice_notetype,
     cloze_notetype,
@@ -13,6 +11,7 @@ from ankigen.notetypes import (
     notetype_for,
     notetypes_fingerprint,
 )
+from ankigen.revision import NOTETYPES_FINGERPRINT, NOTETYPES_REVISED
 
 
 def test_a_change_to_templates_or_css_comes_with_a_new_revision_time() -> None:
@@ -20,7 +19,7 @@ def test_a_change_to_templates_or_css_comes_with_a_new_revision_time() -> None:
     # template or CSS must ship with a later NOTETYPES_REVISED.
     assert notetypes_fingerprint() == NOTETYPES_FINGERPRINT, (
         "the notetypes changed: set NOTETYPES_REVISED to the current Unix time "
-        f"and NOTETYPES_FINGERPRINT = {notetypes_fingerprint()!r} in ankigen/notetypes.py")
+        f"and NOTETYPES_FINGERPRINT = {notetypes_fingerprint()!r} in ankigen/revision.py")
 
 
 def test_field_lists_and_ids_are_the_promised_ones() -> None:

@@ -184,7 +184,8 @@ def test_a_new_release_with_new_css_updates_the_notetype_without_copying_it(
 
     import ankigen.apkg
     import ankigen.notetypes
-    from ankigen.notetypes import NOTETYPES_REVISED, choice_notetype, cloze_notetype, myth_notetype
+    from ankigen.notetypes import choice_notetype, cloze_notetype, myth_notetype
+    from ankigen.revision import NOTETYPES_REVISED
 
     source, out = tmp_path / "regen.yaml", tmp_path / "decks"
     source.write_text(VERSION_1, "utf-8")
