@@ -152,8 +152,10 @@ class Stager:
         self._writer.shutdown()
 
 
-def write_bytes_atomic(target: Path, data: bytes) -> None:
-    temp = stage_bytes(target, data)
+def write_bytes_atomic(target: Path, data: bytes, flush: bool = True) -> None:
+    """Replace ``target`` with ``data`` in one rename; ``flush=False`` for a cache, which a crash may leave
+    torn (its reader must then find it damaged) but never half-replaced."""
+    temp = stage_bytes(target, data, flush=flush)
     try:
         os.replace(temp, target)
     except BaseException:

@@ -106,12 +106,12 @@ def load_cache_file(store: Path | None, version: object, section: str) -> dict[s
 
 def save_cache_file(store: Path, version: object, section: str, entries: dict[str, Any]) -> None:
     """Write a cache file; where it cannot be written (a read-only home, a full disk), the next build works
-    it all out again."""
+    it all out again. It is not flushed to disk: a file a crash tore is not JSON, and is read as empty."""
     from ankigen.atomic import OutputError, write_bytes_atomic
 
     data = {"version": version, section: entries}
     with contextlib.suppress(OSError, OutputError):
-        write_bytes_atomic(store, json.dumps(data).encode("utf-8"))
+        write_bytes_atomic(store, json.dumps(data).encode("utf-8"), flush=False)
 
 
 def json_digest(value: object) -> str:
