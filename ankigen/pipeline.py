@@ -140,8 +140,8 @@ def display_path(path: Path) -> str:
         shown = _relative_to(path.resolve(), cwd)
     else:  # the folder's part worked out once for all the files in it (a build shows hundreds)
         folder = _shown_folder(os.fspath(path.parent), cwd)
-        if folder is None:  # the folder is outside the working directory, the file may still be it
-            shown = _relative_to(_resolved(os.path.join(cwd, path.parent)) / name, cwd)
+        if folder is None:  # the folder is outside the working directory: the file is outside too, or is it
+            shown = "." if _resolved(os.path.join(cwd, path.parent)) / name == _resolved(cwd) else None
         else:
             shown = name if folder == "." else f"{folder}/{name}"
     if shown is None:
