@@ -31,7 +31,7 @@ from ankigen.mathml import unconvertible_formulas
 from ankigen.media import ImageFolder
 from ankigen.model import Citation, DeckSource, Item, Location, Myth, Text
 from ankigen.notetypes import Notetype, notetype_for
-from ankigen.render import MarkupError, inline_of, render_cloze, render_inline, render_markdown
+from ankigen.render import MarkupError, inline_of, plain_field, render_cloze, render_inline, render_markdown
 from ankigen.sanitize import ImageSrc, removals
 from ankigen.tex import holds_no_tex, unsafe_command
 
@@ -105,23 +105,30 @@ def derive_deck(source: DeckSource) -> tuple[DeckCards, list[Diagnostic]]:
     problems: list[Diagnostic] = []
     rendered = {myth.key: _render_myth(source, myth, images, problems) for myth in source.myths}
     statements = _RankedStatements(rendered)
-    for myth in source.myths:
-        texts = rendered[myth.key]
-        notes.append(myth_note(source, myth, texts, citation, words))
-        notes += true_statement_notes(source, myth, texts, citation, words)
-        choice = choice_note(source, myth, texts, statements, citation, words)
-        if choice is not None:
-            notes.append(choice)
-        for item in myth.items:
-            try:
-                with removals() as removed:
-                    notes.append(cloze_note(source, myth, item, texts.myth, citation, images, words))
-            except ClozeSyntaxError as exc:  # a deletion that rendering would lose or break
-                problems.append(error(item.text.at(exc.offset), exc.message, exc.hint))
-            except MarkupError as exc:
-                problems.append(error(item.text.location, exc.message, exc.hint))
-            else:
-                problems += _field_problems(notes[-1].fields[0], removed, item.text, item.name, is_cloze=True)
+    # One collection of what the sanitiser removes, emptied before each cloze note (the other notes of a myth
+    # render nothing): a list cleared, not a context entered and left, per note.
+    with removals() as removed:
+        for myth in source.myths:
+            texts = rendered[myth.key]
+            notes.append(myth_note(source, myth, texts, citation, words))
+            notes += true_statement_notes(source, myth, texts, citation, words)
+            choice = choice_note(source, myth, texts, statements, citation, words)
+            if choice is not None:
+                notes.append(choice)
+            for item in myth.items:
+                removed.clear()
+                try:
+                    note = cloze_note(source, myth, item, texts.myth, citation, images, words)
+                except ClozeSyntaxError as exc:  # a deletion that rendering would lose or break
+                    problems.append(error(item.text.at(exc.offset), exc.message, exc.hint))
+                    continue
+                except MarkupError as exc:
+                    problems.append(error(item.text.location, exc.message, exc.hint))
+                    continue
+                notes.append(note)
+                field_html = note.fields[0]
+                if removed or not holds_no_tex(field_html):  # else _field_problems finds nothing
+                    problems += _field_problems(field_html, removed, item.text, item.name, is_cloze=True)
     description = ""
     if source.description:
         description = _checked(render_markdown, source.description, images, problems)
@@ -327,6 +334,9 @@ def _checked(render: Callable[[str, ImageSrc], str], text: Text, images: ImageFo
              problems: list[Diagnostic] | None) -> str:
     """``text`` rendered by ``render``; what the sanitiser removed and TeX cards must not carry go to ``problems``
     (None: they were reported where the same text was rendered before, and are not looked for again)."""
+    plain = plain_field(render, text.source)
+    if plain is not None:
+        return plain
     try:
         with removals() as removed:
             field_html = render(text.source, images.image_src(text))
@@ -413,11 +423,13 @@ def cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citat
     numbers = sorted({1, *map(_number, cloze.deletions)})
     text = render_cloze(cloze, name, images.image_src(item.text, item.name))
     kind = _escaped(words.technique if item.kind == "technique" else words.limitation)
-    return Note(
-        guid=ids.note_guid(source.key, myth.key, item.key), kind=item.kind, key=f"{myth.key}/{item.key}",
-        myth_key=myth.key, fields=(text, kind, myth_html, citation),
-        tags=anki_tags(source.tags, myth.tags, (item.kind,)), card_numbers=tuple(numbers), location=item.location,
-        lang=source.lang)
+    # Note(...) without the frozen dataclass's __init__, as _one_card_note makes one (tests/test_fast_derive4.py)
+    note = _new_object(Note)
+    note.__dict__.update(guid=ids.note_guid(source.key, myth.key, item.key), kind=item.kind,
+                         key=f"{myth.key}/{item.key}", myth_key=myth.key, fields=(text, kind, myth_html, citation),
+                         tags=anki_tags(source.tags, myth.tags, (item.kind,)), card_numbers=tuple(numbers),
+                         location=item.location, lang=source.lang)
+    return note
 
 
 _number = itemgetter(0)  # a Deletion's number (its first field), taken in C

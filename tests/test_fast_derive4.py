@@ -1,19 +1,31 @@
 """derive4's shortcuts in the derive stage, each against the simple way it replaces.
 
 render.py: ``plain_paragraph`` tags a plain text's spans by ``str.split`` (``_tagged_spans``, against the
-``_SPAN_MARKS`` substitution).
+``_SPAN_MARKS`` substitution). cards.py: a plain text without a backslash is rendered without the sanitiser's
+removals or a look for TeX (``render.plain_field``, against ``_checked``'s general way), a cloze note is made without
+the dataclass ``__init__`` and the deck's cloze notes share one collection of removals. All of them off must
+derive the same notes and messages from every source of the tests, the hostile ones of tests/cases included.
 """
 
 from __future__ import annotations
 
+import glob
 import html
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ankigen import render
+from ankigen import cards, render
+from ankigen.cards import derive_deck
+from ankigen.loader import parse_source
+from ankigen.media import ImageFolder
+from ankigen.model import Location, Text
 from tests.test_fast_paths import any_text, mostly_plain_text, span_text
 
+ROOT = Path(__file__).resolve().parent.parent
 _PIECES = ["word", " ", "`", "*", "**", "(", ")", ".", ",", "<", "< ", "&", "\u3000", "\xa0", "é", "1",
            "\ufdd20\ufdd3"]
 
@@ -30,3 +42,67 @@ def test_spans_tagged_by_split_are_the_substitutions(text: str) -> None:
         return  # (plain_paragraph tags spans only in the texts this takes)
     escaped = html.escape(text, quote=False)
     assert render._tagged_spans(escaped) == render._SPAN_MARKS.sub(render._span_tag, escaped)
+
+
+def _general_checked(render_text: object, text: Text) -> tuple[str, list[str]]:
+    problems: list[object] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cards, "plain_field", lambda render_text, source: None)
+        field_html = cards._checked(render_text, text, ImageFolder(str(ROOT)), problems)  # type: ignore[arg-type]
+    return field_html, [str(problem) for problem in problems]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(mostly_plain_text, span_text, any_text, st.text(max_size=30),
+                 st.lists(st.sampled_from([*_PIECES, "\\", "\\(x\\)", "&bsol;", "&#92", "[sound:a]", "\n",
+                                           "\n\n", "- ", "\ufdd0", "![a](b.png)", "<script>"]),
+                          max_size=16).map("".join)))
+@example("A [sound:x] and R&D")
+@example("- one\n- two")
+@example("Not &bsol; but & and &amp")
+def test_a_plain_field_is_what_checked_renders_and_has_no_problems(source: str) -> None:
+    text = Text(source, Location("x.yaml", 3, 5))
+    for render_text in (render.render_inline, render.render_markdown):
+        plain = render.plain_field(render_text, source)
+        if plain is None:
+            continue
+        assert _general_checked(render_text, text) == (plain, [])
+        problems: list[object] = []
+        assert cards._checked(render_text, text, ImageFolder(str(ROOT)), problems) == plain  # type: ignore[arg-type]
+        assert problems == []
+
+
+def _sources() -> Iterator[object]:
+    for pattern in ("tests/cases/*.yaml", "cards/**/*.yaml"):
+        for name in sorted(glob.glob(str(ROOT / pattern), recursive=True)):
+            path = Path(name)
+            source, _ = parse_source(path.read_bytes(), str(path), base_dir=str(path.parent))
+            if source is not None:
+                yield source
+
+
+def _derived(source: object) -> tuple[object, list[str]]:
+    deck, problems = derive_deck(source)  # type: ignore[arg-type]
+    return deck, [str(problem) for problem in problems]
+
+
+def test_a_cloze_note_made_without_the_dataclass_init_is_the_note_init_makes() -> None:
+    decks = [_derived(source)[0] for source in _sources()]
+    notes = [note for deck in decks for note in deck.notes if note.is_cloze]  # type: ignore[attr-defined]
+    assert len(notes) > 20
+    for note in notes:
+        made = cards.Note(**vars(note))
+        assert (note, hash(note), repr(note), vars(note)) == (made, hash(made), repr(made), vars(made))
+        with pytest.raises(AttributeError):
+            note.guid = "other"
+
+
+def test_every_derive4_shortcut_off_derives_the_same_notes_and_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = list(_sources())
+    assert len(sources) > 20
+    fast = [_derived(source) for source in sources]
+    assert any(problems for _, problems in fast)
+    monkeypatch.setattr(cards, "plain_field", lambda render_text, source: None)
+    monkeypatch.setattr(render, "_tagged_spans", lambda escaped: render._SPAN_MARKS.sub(render._span_tag, escaped))
+    monkeypatch.setattr(cards, "holds_no_tex", lambda field: False)
+    assert [_derived(source) for source in sources] == fast
