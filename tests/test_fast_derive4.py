@@ -106,3 +106,18 @@ def test_every_derive4_shortcut_off_derives_the_same_notes_and_messages(monkeypa
     monkeypatch.setattr(render, "_tagged_spans", lambda escaped: render._SPAN_MARKS.sub(render._span_tag, escaped))
     monkeypatch.setattr(cards, "holds_no_tex", lambda field: False)
     assert [_derived(source) for source in sources] == fast
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcdef"), st.lists(st.sampled_from(["x", "y", "z", "w"]), max_size=6)),
+                max_size=10),
+       st.text("ab:-", min_size=1, max_size=4))
+def test_statements_taken_from_a_heap_come_in_the_order_of_ranked(myths: list[tuple[str, list[str]]],
+                                                                  question: str) -> None:
+    # Many equal GUIDs (ties keep the deck's order), more statements than the heap gives before the sort.
+    rendered = {key: cards._MythTexts(key, key, tuple(cards.Statement(guid, f"<p>{key}{index}</p>")
+                                                       for index, guid in enumerate(guids)), key)
+                for key, guids in myths}
+    ranking = cards._RankedStatements(rendered)
+    for excluded in [*rendered, "none"]:
+        assert list(ranking.in_rank_order(question, excluding=excluded)) == ranking.ranked(question, excluded)
