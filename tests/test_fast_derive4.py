@@ -3,7 +3,9 @@
 render.py: ``plain_paragraph`` tags a plain text's spans by ``str.split`` (``_tagged_spans``, against the
 ``_SPAN_MARKS`` substitution). cards.py: a plain text without a backslash is rendered without the sanitiser's
 removals or a look for TeX (``render.plain_field``, against ``_checked``'s general way), a cloze note is made without
-the dataclass ``__init__`` and the deck's cloze notes share one collection of removals. All of them off must
+the dataclass ``__init__`` and the deck's cloze notes share one collection of removals; a NOT-true question
+takes its first statements from a heap (``in_rank_order`` against ``ranked``). render.py: an answer of plain
+words is its own rendering (``plain_words``, against ``render_inline``). All of them off must
 derive the same notes and messages from every source of the tests, the hostile ones of tests/cases included.
 """
 
@@ -105,6 +107,7 @@ def test_every_derive4_shortcut_off_derives_the_same_notes_and_messages(monkeypa
     monkeypatch.setattr(cards, "plain_field", lambda render_text, source: None)
     monkeypatch.setattr(render, "_tagged_spans", lambda escaped: render._SPAN_MARKS.sub(render._span_tag, escaped))
     monkeypatch.setattr(cards, "holds_no_tex", lambda field: False)
+    monkeypatch.setattr(render, "plain_words", lambda text: False)
     assert [_derived(source) for source in sources] == fast
 
 
@@ -121,3 +124,16 @@ def test_statements_taken_from_a_heap_come_in_the_order_of_ranked(myths: list[tu
     ranking = cards._RankedStatements(rendered)
     for excluded in [*rendered, "none"]:
         assert list(ranking.in_rank_order(question, excluding=excluded)) == ranking.ranked(question, excluded)
+
+
+@settings(max_examples=5000, deadline=None)
+@given(st.one_of(mostly_plain_text, st.text(max_size=12),
+                 st.lists(st.sampled_from(["Word", "x", " ", "  ", "1", "²", "½", "é", "ß", "_", "\u3000", "\xa0",
+                                           "\t", "-", ".", "İ", "ǅ", "\u0300", "٣"]), max_size=8).map("".join)))
+@example("Orti kernel model")
+@example("A  b")
+@example("x ")
+def test_plain_words_are_their_own_inline_rendering(text: str) -> None:
+    if render.plain_words(text):
+        assert render.render_inline(text) == text
+        assert render._guard(text) == text
