@@ -162,6 +162,10 @@ def _formulas(body: str) -> Iterator[tuple[int, int, str]]:
     """
     if "\\(" not in body and "\\[" not in body:
         return
+    outside_tags = _formulas_outside_tags(body)
+    if outside_tags is not None:
+        yield from outside_tags
+        return
     verbatim = _VerbatimDepth(body)
     scanned = 0
     for opening in _OPENING.finditer(body):
@@ -171,6 +175,34 @@ def _formulas(body: str) -> Iterator[tuple[int, int, str]]:
         end = _stretch_end(body, opening.end())
         yield from _formulas_between(body, start, end, verbatim.at(start))
         scanned = end
+
+
+def _formulas_outside_tags(body: str) -> list[tuple[int, int, str]] | None:
+    """``_formulas(body)`` when every formula ``math_spans`` finds in all of ``body`` holds no '<' and stands
+    outside every tag; else None (then the formulas must be looked for run by run).
+
+    Fast: one ``math_spans`` over the whole text, where ``_formulas`` walks the tags around each opening, and
+    a field or sheet usually holds only such formulas. Each is within one run of text (a tag starts with
+    '<', and ends, as ``_TAG`` reads it, at the first '>' after its '<': so a span after the '>' of the last
+    '<' before it is outside every tag), so the run's own ``math_spans`` finds it too; and a run finds
+    nothing the whole text does not (an opening it leaves unclosed has no closing in the whole text either,
+    or the whole text's span would hold a '<'). Those in code are left out, as ``_formulas_between`` leaves
+    out runs in code. tests/test_fast_derive4.py checks it against ``_formulas_between``.
+    """
+    found = []
+    verbatim = None
+    for start, end in math_spans(body):
+        formula = body[start:end]
+        if "<" in formula:
+            return None
+        tag_start = body.rfind("<", 0, start)
+        if tag_start >= 0 and body.find(">", tag_start, start) < 0:
+            return None  # (perhaps inside a tag)
+        if verbatim is None:
+            verbatim = _VerbatimDepth(body)
+        if not verbatim.at(start):
+            found.append((start, end, formula))
+    return found
 
 
 def _formulas_between(body: str, start: int, end: int, verbatim: int = 0) -> Iterator[tuple[int, int, str]]:

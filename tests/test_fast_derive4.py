@@ -137,3 +137,27 @@ def test_plain_words_are_their_own_inline_rendering(text: str) -> None:
     if render.plain_words(text):
         assert render.render_inline(text) == text
         assert render._guard(text) == text
+
+
+# Fields and sheets as mathml.py meets them (tests/test_fast_paths.py's parts, more formulas, stray '<' and '>').
+_HTML_PARTS = ["<p>", "</p>", "<li>", "</li>", "<div class=\"q\">", "</div>", "<br>", "<b>", "</b>", "<span>",
+               "</span>", "<code>", "</code>", "<pre>", "</pre>", "<CODE class=\"x\">", "</CODE>", "<codex>",
+               "<span class=\"gap\">", "<span class=\"gap-answer\">", "<span class=\"gap-hint\">",
+               "<mark class=\"filled\">", "</mark>", "\\(", "\\)", "\\[", "\\]", "\\(x\\)", "\\[y\\]", "\\\\", "{", "}",
+               "x", " ", "a b", "<img src=\"\\(x\\)\">", "<a title=\"\\(\">", "<3", ">", " < ", "&lt;", "(", ")"]
+
+
+@settings(max_examples=5000, deadline=None)
+@given(st.lists(st.sampled_from(_HTML_PARTS), max_size=30).map("".join))
+@example("<p>\\(x\\) and <code>\\(y\\)</code> \\[z\\]</p>")
+@example("<p>\\(a <b>b</b> c\\) \\(d\\)</p>")
+@example("<img src=\"\\(x\\)\"> \\(y\\)")
+@example("<3 \\(x\\) >")
+@example("\\(x\\)<a title=\"\\(\">\\)")
+def test_formulas_found_in_the_whole_text_are_the_ones_a_full_scan_finds(body: str) -> None:
+    from ankigen import mathml
+
+    full = list(mathml._formulas_between(body, 0, len(body)))
+    assert list(mathml._formulas(body)) == full
+    quick = mathml._formulas_outside_tags(body)
+    assert quick is None or quick == full
