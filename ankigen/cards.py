@@ -186,7 +186,7 @@ def _render_myth(source: DeckSource, myth: Myth, images: ImageFolder, problems: 
 
 def myth_note(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str, words: Labels = ENGLISH) -> Note:
     """The myth's "Myth or fact?" note: its verdict, "Myth", is in the answer field, not in the template."""
-    answer = f'<div class="verdict myth">{html.escape(words.myth)}</div><div class="fact">{texts.fact}</div>'
+    answer = f'<div class="verdict myth">{_escaped(words.myth)}</div><div class="fact">{texts.fact}</div>'
     return _one_card_note(guid=texts.guid, kind="myth", key=myth.key, myth_key=myth.key,
                           fields=(texts.myth, answer, citation),
                           tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)), location=myth.location,
@@ -196,8 +196,8 @@ def myth_note(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str, 
 def true_statement_notes(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str,
                          words: Labels = ENGLISH) -> list[Note]:
     """The myth's fact and further true statements as "Myth or fact?" notes answered "Fact"."""
-    context = html.escape(words.the_myth_it_answers).format(myth=texts.myth)
-    answer = f'<div class="verdict fact">{html.escape(words.fact)}</div><div class="context">{context}</div>'
+    context = _escaped(words.the_myth_it_answers).format(myth=texts.myth)
+    answer = f'<div class="verdict fact">{_escaped(words.fact)}</div><div class="context">{context}</div>'
     keys = [f"{myth.key}:fact", *(f"{myth.key}:true:{extra.key}" for extra in myth.true_statements)]
     locations = [myth.fact.location, *(extra.location for extra in myth.true_statements)]
     tags = anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,))
@@ -225,6 +225,7 @@ def choice_note(source: DeckSource, myth: Myth, texts: _MythTexts, statements: _
 
 
 _new_object = object.__new__
+_new_tuple = tuple.__new__  # a NamedTuple made without its __new__ written in Python
 
 
 def _one_card_note(*, guid: str, kind: NoteKind, key: str, myth_key: str, fields: tuple[str, ...],
@@ -437,7 +438,7 @@ def cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citat
                images: ImageFolder, words: Labels = ENGLISH) -> Note:
     """A technique or limitation as a cloze note: its name is deletion c1, its text's deletions c2 on."""
     cloze = item.cloze
-    name = Deletion(1, item.name.source, "", 0)
+    name = _new_tuple(Deletion, (1, item.name.source, "", 0, False, False))  # Deletion(1, name, "", 0), made in C
     numbers = sorted({1, *map(_number, cloze.deletions)})
     text = render_cloze(cloze, name, images.image_src(item.text, item.name))
     kind = _escaped(words.technique if item.kind == "technique" else words.limitation)
@@ -453,7 +454,7 @@ def cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citat
 _number = itemgetter(0)  # a Deletion's number (its first field), taken in C
 
 
-@lru_cache(maxsize=64)  # a deck's few labels, on every cloze note
+@lru_cache(maxsize=64)  # a deck's few labels, on every note
 def _escaped(label: str) -> str:
     return html.escape(label)
 

@@ -161,3 +161,11 @@ def test_formulas_found_in_the_whole_text_are_the_ones_a_full_scan_finds(body: s
     assert list(mathml._formulas(body)) == full
     quick = mathml._formulas_outside_tags(body)
     assert quick is None or quick == full
+
+
+def test_an_items_name_deletion_made_in_c_is_the_one_its_init_makes() -> None:
+    from ankigen.cloze import Deletion
+
+    fast = cards._new_tuple(Deletion, (1, "Orti *kernel*", "", 0, False, False))
+    made = Deletion(1, "Orti *kernel*", "", 0)
+    assert (type(fast), fast, fast._asdict()) == (type(made), made, made._asdict())
