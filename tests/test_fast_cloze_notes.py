@@ -3,8 +3,8 @@
 render.py: ``plain_paragraph`` decides with one regex and tags spans in one substitution
 (against ``_simple_plain_paragraph``, the span-by-span walk); a cloze text whose skeleton is
 plain gets its deletions put back by one split (``_plain_cloze_body``, against
-``_check_placements`` and the substitution); ``cloze_skeleton`` counts placeholder characters
-once (against ``_simple_cloze_skeleton``). cards.py: ``cloze_note`` escapes its kind label once
+``_check_placements`` and the substitution); ``cloze_skeleton`` looks for placeholder characters
+in its pieces once (against ``_simple_cloze_skeleton``). cards.py: ``cloze_note`` escapes its kind label once
 per label. All of them off must derive the same notes and messages from every source of the tests,
 the hostile ones of tests/cases included.
 """
