@@ -351,10 +351,20 @@ def _answer_key(myths: list[MythGroup], parsed: dict[str, _Split], quiz: list[No
 
 
 def _answers(note: Note, answers: Sequence[str]) -> Sequence[str]:
-    """Each deletion's answer on its own (HTML): one inside math is TeX, so it becomes a formula of its own."""
+    """Each deletion's answer on its own (HTML): one inside math is TeX, so it becomes a formula of its own.
+
+    A field with formulas asks ``deletions_in_math`` (a walk of its tags and formulas) only when a '{{c' lies
+    between its first opening delimiter and its last closing one: a deletion inside a formula starts after
+    the formula's '\\(' or '\\[' and before its '\\)' or '\\]', and most fields with a formula have none there.
+    tests/test_fast_parse4.py checks it against asking every field.
+    """
     text = note.fields[0]
     if "\\" not in text or ("\\(" not in text and "\\[" not in text):  # no formula, so no deletion in one
         return answers  # (one character, the backslash, is looked for faster than two)
+    round_opening, square_opening = text.find("\\("), text.find("\\[")
+    opening = round_opening if square_opening < 0 or 0 <= round_opening < square_opening else square_opening
+    if not 0 <= text.find("{{c", opening) < max(text.rfind("\\)"), text.rfind("\\]")):
+        return answers
     in_math = deletions_in_math(text)
     return [f"\\({answer}\\)" if index < len(in_math) and in_math[index] else answer
             for index, answer in enumerate(answers)]
