@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from operator import itemgetter
 from pathlib import PurePosixPath
 from string import Template
 from typing import NamedTuple
@@ -73,6 +74,7 @@ _CARD_FITS = ((280, ""), (370, "long"), (520, "longer"))
 _CARD_FIT_SMALLEST = "longest"
 # Font sizes relative to the card's, as in sheet-cards.css: text takes room by the square of its size.
 _STATEMENT_SCALE, _ANSWER_SCALE, _CONTEXT_SCALE = 1.3, 1.2, 0.85
+_first = itemgetter(0)
 
 
 class Gap(NamedTuple):  # a tuple, not a dataclass: quicker to make, and a sheet makes many
@@ -161,22 +163,29 @@ class MythGroup:
 
 
 def group_myths(notes: Sequence[Note]) -> list[MythGroup]:
-    """Notes grouped by ``myth_key``, groups in order of first appearance."""
+    """Notes grouped by ``myth_key``, groups in order of first appearance.
+
+    Each note's key and kind are read once (``Note.is_cloze`` written out): a sheet groups every note of its
+    deck. tests/test_fast_parse4.py checks it against the grouping with ``setdefault`` and ``is_cloze``.
+    """
     myths: dict[str, Note] = {}
     choices: dict[str, Note] = {}
     items: dict[str, list[Note]] = {}
     truths: dict[str, list[Note]] = {}
     for note in notes:
-        items.setdefault(note.myth_key, [])
-        truths.setdefault(note.myth_key, [])
-        if note.is_cloze:
-            items[note.myth_key].append(note)
-        elif note.kind == "true":
-            truths[note.myth_key].append(note)
-        elif note.kind == "choice":
-            choices.setdefault(note.myth_key, note)
-        else:
-            myths.setdefault(note.myth_key, note)
+        key, kind = note.myth_key, note.kind
+        if key not in items:
+            items[key] = []
+            truths[key] = []
+        if kind == "technique" or kind == "limitation":
+            items[key].append(note)
+        elif kind == "true":
+            truths[key].append(note)
+        elif kind == "choice":
+            if key not in choices:
+                choices[key] = note
+        elif key not in myths:
+            myths[key] = note
     return [MythGroup(key, myths.get(key), tuple(group), tuple(truths[key]), choices.get(key))
             for key, group in items.items()]
 
@@ -188,21 +197,24 @@ def true_or_false(myths: Sequence[MythGroup]) -> list[Note]:
     as many equal stretches as there are myths and each myth takes a place in
     its stretch picked by its hash (never right after the previous myth when
     the stretch has room), so myths are neither grouped nor evenly spaced.
+
+    A myth's hash is taken once, for its order and its place (tests/test_fast_parse4.py checks the quiz is the
+    one hashing each myth twice makes).
     """
     def digest(note: Note) -> bytes:
         return hashlib.sha256(note.guid.encode("utf-8")).digest()
 
-    myth_notes = sorted((group.myth for group in myths if group.myth is not None), key=digest)
+    hashed = sorted([(digest(group.myth), group.myth) for group in myths if group.myth is not None], key=_first)
     true_notes = sorted((note for group in myths for note in group.true_statements), key=digest)
-    total = len(myth_notes) + len(true_notes)
+    total = len(hashed) + len(true_notes)
     places: list[int] = []
-    for index, note in enumerate(myth_notes):
-        start, end = index * total // len(myth_notes), (index + 1) * total // len(myth_notes)
-        place = start + int.from_bytes(digest(note)[:4], "big") % (end - start)
+    for index, (myth_digest, _) in enumerate(hashed):
+        start, end = index * total // len(hashed), (index + 1) * total // len(hashed)
+        place = start + int.from_bytes(myth_digest[:4], "big") % (end - start)
         if places and place == places[-1] + 1 and place + 1 < end:
             place += 1
         places.append(place)
-    myth_at = dict(zip(places, myth_notes, strict=True))
+    myth_at = dict(zip(places, [note for _, note in hashed], strict=True))
     remaining = iter(true_notes)
     return [myth_at[place] if place in myth_at else next(remaining) for place in range(total)]
 

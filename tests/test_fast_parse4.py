@@ -3,13 +3,16 @@
 sheet.py: ``_ANKI_CLOZE`` takes a deletion's answer in runs of characters that are neither ':' nor '}' and never
 gives them back, where the plain pattern tries for a '::' or '}}' after every character; both split every
 field the same way. ``_answers`` asks ``deletions_in_math`` only of a field with a '{{c' between its first
-opening and its last closing delimiter.
+opening and its last closing delimiter. ``group_myths`` reads each note's key and kind once, and
+``true_or_false`` hashes each myth once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,7 +20,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ankigen import sheet
-from ankigen.cards import derive_deck
+from ankigen.cards import DeckCards, Note, derive_deck
 from ankigen.loader import parse_source
 from ankigen.mathml import deletions_in_math
 from ankigen.sanitize import sanitize_html
@@ -45,8 +48,9 @@ def test_a_field_is_split_as_the_plain_pattern_splits_it(field: str) -> None:
     assert sheet._ANKI_CLOZE.split(field) == PLAIN_ANKI_CLOZE.split(field)
 
 
-def _corpus_fields() -> list[str]:
-    """Every cloze field of the shipped cards, the case corpus and sources generated as the bench makes them."""
+def _corpus_decks() -> list[DeckCards]:
+    """The deck of every source of the shipped cards, the case corpus and sources generated as the bench makes them
+    that loads."""
     sys.path.insert(0, str(ROOT / "bench"))
     try:
         import generate
@@ -55,13 +59,17 @@ def _corpus_fields() -> list[str]:
     sources = [(path.read_bytes(), str(path)) for path in sorted((ROOT / "cards").glob("*.yaml"))]
     sources += [(path.read_bytes(), str(path)) for path in sorted(CASES.glob("*.yaml"))]
     sources += [(generate.source_text(index, 60, seed=index).encode(), f"s{index}.yaml") for index in range(3)]
-    fields = []
+    decks = []
     for data, shown in sources:
         source, _ = parse_source(data, shown, base_dir=str(CASES))
         if source is not None:
-            deck, _ = derive_deck(source)
-            fields += [note.fields[0] for note in deck.notes if note.is_cloze]
-    return fields
+            decks.append(derive_deck(source)[0])
+    return decks
+
+
+def _corpus_fields() -> list[str]:
+    """Every cloze field of the corpus's decks."""
+    return [note.fields[0] for deck in _corpus_decks() for note in deck.notes if note.is_cloze]
 
 
 def test_every_cloze_field_of_the_cards_the_cases_and_the_bench_is_split_as_the_plain_pattern_splits_it() -> None:
@@ -104,3 +112,63 @@ def test_every_cloze_field_of_the_corpus_has_its_answers_as_when_every_field_ask
     assert any(True in deletions_in_math(field) for field in fields)  # some deletion in math is in the corpus
     for field in fields:
         assert answers_now(field) == answers_asking_every_field(field), field
+
+
+def group_myths_with_setdefault(notes: Sequence[Note]) -> list[sheet.MythGroup]:
+    """sheet.group_myths as it was."""
+    myths: dict[str, Note] = {}
+    choices: dict[str, Note] = {}
+    items: dict[str, list[Note]] = {}
+    truths: dict[str, list[Note]] = {}
+    for note in notes:
+        items.setdefault(note.myth_key, [])
+        truths.setdefault(note.myth_key, [])
+        if note.is_cloze:
+            items[note.myth_key].append(note)
+        elif note.kind == "true":
+            truths[note.myth_key].append(note)
+        elif note.kind == "choice":
+            choices.setdefault(note.myth_key, note)
+        else:
+            myths.setdefault(note.myth_key, note)
+    return [sheet.MythGroup(key, myths.get(key), tuple(group), tuple(truths[key]), choices.get(key))
+            for key, group in items.items()]
+
+
+def true_or_false_hashing_myths_twice(myths: Sequence[sheet.MythGroup]) -> list[Note]:
+    """sheet.true_or_false as it was: each myth hashed for its order, then again for its place."""
+    def digest(note: Note) -> bytes:
+        return hashlib.sha256(note.guid.encode("utf-8")).digest()
+
+    myth_notes = sorted((group.myth for group in myths if group.myth is not None), key=digest)
+    true_notes = sorted((note for group in myths for note in group.true_statements), key=digest)
+    total = len(myth_notes) + len(true_notes)
+    places: list[int] = []
+    for index, note in enumerate(myth_notes):
+        start, end = index * total // len(myth_notes), (index + 1) * total // len(myth_notes)
+        place = start + int.from_bytes(digest(note)[:4], "big") % (end - start)
+        if places and place == places[-1] + 1 and place + 1 < end:
+            place += 1
+        places.append(place)
+    myth_at = dict(zip(places, myth_notes, strict=True))
+    remaining = iter(true_notes)
+    return [myth_at[place] if place in myth_at else next(remaining) for place in range(total)]
+
+
+def _shuffled(notes: tuple[Note, ...], seed: int) -> list[Note]:
+    """The notes in another order (groups then appear in another order, kinds interleave), some twice."""
+    mixed = sorted(notes, key=lambda note: hashlib.sha256(f"{seed}{note.guid}".encode()).digest())
+    return mixed + mixed[:seed]
+
+
+def test_every_deck_of_the_corpus_is_grouped_and_quizzed_as_the_simple_ways_do() -> None:
+    decks = _corpus_decks()
+    assert len(decks) > 60
+    for deck in decks:
+        for notes in (list(deck.notes), _shuffled(deck.notes, 1), _shuffled(deck.notes, 7)):
+            groups = sheet.group_myths(notes)
+            assert groups == group_myths_with_setdefault(notes)
+            assert sheet.true_or_false(groups) == true_or_false_hashing_myths_twice(groups)
+    # (the corpus has decks with true statements, choices and myths whose notes are missing)
+    assert any(group.true_statements and group.choice for deck in decks for group in sheet.group_myths(deck.notes))
+    assert any(group.myth is None for deck in decks for group in sheet.group_myths(deck.notes[1:]))
