@@ -248,16 +248,15 @@ def _sheet_body(deck: DeckCards, myths: list[MythGroup], answers: str, words: La
     return parts
 
 
-def _verdict(note: Note, words: Labels) -> str:
-    return _text(words.verdict_myth if note.kind == "myth" else words.verdict_true)
-
-
 def _true_or_false_section(quiz: list[Note], inline: bool, words: Labels) -> list[str]:
     lines = ['<section class="quiz true-or-false">', f"<h2>{_text(words.true_or_false)}</h2>",
              f'<p class="how">{_text(words.mark_each)}</p>', '<ol class="quiz-items">']
+    # (each mark made once, not once a statement)
+    myth_mark, true_mark = (f'<mark class="filled">{_text(verdict)}</mark>' if inline else
+                            f'<span class="tick">{_text(words.tick)}</span>'
+                            for verdict in (words.verdict_myth, words.verdict_true))
     for note in quiz:
-        mark = f'<mark class="filled">{_verdict(note, words)}</mark>' if inline else \
-            f'<span class="tick">{_text(words.tick)}</span>'
+        mark = myth_mark if note.kind == "myth" else true_mark
         lines.append(f'<li><span class="statement">{note.fields[0]}</span> {mark}</li>')
     lines += ["</ol>", "</section>"]
     return lines
@@ -267,9 +266,10 @@ def _choice_section(choices: list[Note], inline: bool, words: Labels) -> list[st
     lines = ['<section class="quiz not-true">', f"<h2>{_text(words.which_not_true)}</h2>",
              f'<p class="how">{_text(words.circle_letter)}</p>',
              '<ol class="quiz-items">']
+    not_true_text = _text(words.not_true)
     for note in choices:
         options, letter = note.fields[0], note.fields[1]
-        not_true = _text(words.not_true).format(letter=f'<mark class="filled">{letter}</mark>')
+        not_true = not_true_text.format(letter=f'<mark class="filled">{letter}</mark>')
         answer = f' <p class="inline-answer">{not_true}</p>' if inline else ""
         lines.append(f"<li>{options}{answer}</li>")
     lines += ["</ol>", "</section>"]
@@ -340,9 +340,10 @@ def _answer_key(myths: list[MythGroup], parsed: dict[str, _Split], quiz: list[No
                 words: Labels = ENGLISH) -> list[str]:
     lines = ['<section class="key">', f"<h2>{_text(words.answer_key)}</h2>"]
     if quiz:
+        myth_line, true_line = (f'<li><span class="answer">{_text(verdict)}</span></li>'
+                                for verdict in (words.verdict_myth, words.verdict_true))
         lines += ['<div class="key-quiz">', f"<h3>{_text(words.true_or_false)}</h3>", "<ol>",
-                  *(f'<li><span class="answer">{_verdict(note, words)}</span></li>' for note in quiz), "</ol>",
-                  "</div>"]
+                  *(myth_line if note.kind == "myth" else true_line for note in quiz), "</ol>", "</div>"]
     if choices:
         lines += ['<div class="key-quiz">', f"<h3>{_text(words.which_not_true)}</h3>", "<ol>",
                   *(f'<li><span class="answer">{note.fields[1]}</span></li>' for note in choices), "</ol>", "</div>"]
