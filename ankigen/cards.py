@@ -187,7 +187,7 @@ def _render_myth(source: DeckSource, myth: Myth, images: ImageFolder, problems: 
 def myth_note(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str, words: Labels = ENGLISH) -> Note:
     """The myth's "Myth or fact?" note: its verdict, "Myth", is in the answer field, not in the template."""
     answer = f'<div class="verdict myth">{_escaped(words.myth)}</div><div class="fact">{texts.fact}</div>'
-    return _one_card_note(guid=texts.guid, kind="myth", key=myth.key, myth_key=myth.key,
+    return _new_note(guid=texts.guid, kind="myth", key=myth.key, myth_key=myth.key,
                           fields=(texts.myth, answer, citation),
                           tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)), location=myth.location,
                           lang=source.lang)
@@ -201,7 +201,7 @@ def true_statement_notes(source: DeckSource, myth: Myth, texts: _MythTexts, cita
     keys = [f"{myth.key}:fact", *(f"{myth.key}:true:{extra.key}" for extra in myth.true_statements)]
     locations = [myth.fact.location, *(extra.location for extra in myth.true_statements)]
     tags = anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,))
-    return [_one_card_note(guid=statement.guid, kind="true", key=key, myth_key=myth.key,
+    return [_new_note(guid=statement.guid, kind="true", key=key, myth_key=myth.key,
                            fields=(statement.html, answer, citation), tags=tags, location=where, lang=source.lang)
             for statement, key, where in zip(texts.statements, keys, locations, strict=True)]
 
@@ -218,7 +218,7 @@ def choice_note(source: DeckSource, myth: Myth, texts: _MythTexts, statements: _
     letter = letters[options.index(the_myth)]
     items = "".join([f'<li><span class="letter">{letters[index]}</span> <span class="choice">{option.html}</span></li>'
                      for index, option in enumerate(options)])
-    return _one_card_note(guid=guid, kind="choice", key=f"{myth.key}:not-true", myth_key=myth.key,
+    return _new_note(guid=guid, kind="choice", key=f"{myth.key}:not-true", myth_key=myth.key,
                           fields=(f'<ol class="choices">{items}</ol>', letter, texts.myth, texts.fact, citation),
                           tags=anki_tags(source.tags, myth.tags, (CHOICE_TAG,)), location=myth.location,
                           lang=source.lang)
@@ -228,14 +228,15 @@ _new_object = object.__new__
 _new_tuple = tuple.__new__  # a NamedTuple made without its __new__ written in Python
 
 
-def _one_card_note(*, guid: str, kind: NoteKind, key: str, myth_key: str, fields: tuple[str, ...],
-                   tags: tuple[str, ...], location: Location, lang: str) -> Note:
-    """Note(..., card_numbers=(1,), ...) without the frozen dataclass's ``__init__``, which sets each field with
-    a call to ``object.__setattr__``: the fields go straight into the note's ``__dict__``, at a third of the
-    cost, for the three notes of every myth. tests/test_fast_derive.py checks it equals Note(...)."""
+def _new_note(*, guid: str, kind: NoteKind, key: str, myth_key: str, fields: tuple[str, ...],
+                   tags: tuple[str, ...], location: Location, lang: str, card_numbers: tuple[int, ...] = (1,)) -> Note:
+    """Note(...) without the frozen dataclass's ``__init__``, which sets each field with a call to
+    ``object.__setattr__``: the fields go straight into the note's ``__dict__``, at a third of the cost, for
+    every note of a deck (one card, unless a cloze note's ``card_numbers`` say otherwise).
+    tests/test_fast_derive.py checks it equals Note(...)."""
     note = _new_object(Note)
     note.__dict__.update(guid=guid, kind=kind, key=key, myth_key=myth_key, fields=fields, tags=tags,
-                         card_numbers=(1,), location=location, lang=lang)
+                         card_numbers=card_numbers, location=location, lang=lang)
     return note
 
 
@@ -442,13 +443,10 @@ def cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citat
     numbers = sorted({1, *map(_number, cloze.deletions)})
     text = render_cloze(cloze, name, images.image_src(item.text, item.name))
     kind = _escaped(words.technique if item.kind == "technique" else words.limitation)
-    # Note(...) without the frozen dataclass's __init__, as _one_card_note makes one (tests/test_fast_derive4.py)
-    note = _new_object(Note)
-    note.__dict__.update(guid=ids.note_guid(source.key, myth.key, item.key), kind=item.kind,
-                         key=f"{myth.key}/{item.key}", myth_key=myth.key, fields=(text, kind, myth_html, citation),
-                         tags=anki_tags(source.tags, myth.tags, (item.kind,)), card_numbers=tuple(numbers),
-                         location=item.location, lang=source.lang)
-    return note
+    return _new_note(guid=ids.note_guid(source.key, myth.key, item.key), kind=item.kind,
+                          key=f"{myth.key}/{item.key}", myth_key=myth.key, fields=(text, kind, myth_html, citation),
+                          tags=anki_tags(source.tags, myth.tags, (item.kind,)), location=item.location,
+                          lang=source.lang, card_numbers=tuple(numbers))
 
 
 _number = itemgetter(0)  # a Deletion's number (its first field), taken in C

@@ -2,7 +2,7 @@
 
 cards.py: the NOT-true question ranks statements by one sort of hashes made in C
 (``in_rank_order`` against ``ranked`` and a sort by ``hashlib.sha256``), its notes are made
-without the dataclass ``__init__`` (``_one_card_note`` against ``Note``), a statement's
+without the dataclass ``__init__`` (``_new_note`` against ``Note``), a statement's
 plain text is not split into words when its spacing is already the split's (``_plain``), a fact is
 rendered on one line from its Markdown HTML (``render.inline_of`` against
 ``render_inline``), and a field with no backslash is
@@ -58,15 +58,16 @@ def test_a_note_made_without_the_dataclass_init_is_the_note_init_makes() -> None
 
     fields = {"guid": "g", "kind": "true", "key": "m:fact", "myth_key": "m", "fields": ("<b>a</b>", "b", ""),
               "tags": ("t",), "location": Location("x.yaml", 3, 5), "lang": "de"}
-    fast = cards._one_card_note(**fields)  # type: ignore[arg-type]
-    made = cards.Note(card_numbers=(1,), **fields)  # type: ignore[arg-type]
-    assert fast == made
-    assert hash(fast) == hash(made)
-    assert repr(fast) == repr(made)
-    assert vars(fast) == vars(made)
-    assert (fast.content_hash, fast.notetype, fast.is_cloze) == (made.content_hash, made.notetype, made.is_cloze)
-    with pytest.raises(AttributeError):
-        fast.guid = "other"  # type: ignore[misc]
+    cloze = {**fields, "kind": "technique", "key": "m/t", "card_numbers": (1, 2, 4)}
+    for fast, made in [(cards._new_note(**fields), cards.Note(card_numbers=(1,), **fields)),  # type: ignore[arg-type]
+                       (cards._new_note(**cloze), cards.Note(**cloze))]:  # type: ignore[arg-type]
+        assert fast == made
+        assert hash(fast) == hash(made)
+        assert repr(fast) == repr(made)
+        assert vars(fast) == vars(made)
+        assert (fast.content_hash, fast.notetype, fast.is_cloze) == (made.content_hash, made.notetype, made.is_cloze)
+        with pytest.raises(AttributeError):
+            fast.guid = "other"  # type: ignore[misc]
 
 
 def _simple_plain(field_html: str) -> str:
@@ -183,7 +184,7 @@ def test_every_shortcut_off_derives_the_same_notes_and_messages(monkeypatch: pyt
     monkeypatch.setattr(cards._RankedStatements, "in_rank_order",
                         lambda self, guid, excluding: iter(self.ranked(guid, excluding)))
     monkeypatch.setattr(cards, "holds_no_tex", lambda field: False)
-    monkeypatch.setattr(cards, "_one_card_note", lambda **fields: cards.Note(card_numbers=(1,), **fields))
+    monkeypatch.setattr(cards, "_new_note", lambda **fields: cards.Note(**{"card_numbers": (1,), **fields}))
     monkeypatch.setattr(render, "cloze_skeleton", render._simple_cloze_skeleton)
     monkeypatch.setattr(render, "has_placeholder_character",
                         lambda text: bool(render._ANY_PLACEHOLDER_CHARACTER.search(text)))
