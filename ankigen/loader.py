@@ -595,13 +595,8 @@ class _Reader:
                 (size == length + 2 and source[start] in "'\"" and source.startswith(value, start + 1))
             if as_written and 0 < length <= MAX_TEXT_CHARACTERS and "\n" not in value and not value.isspace() and \
                     (self.raw_is_text or value.isprintable()):
-                made = _new_object(Text)  # (as _text_record makes it)
-                fields = made.__dict__
-                fields["source"] = value
                 column = mark.column + 1 if size == length else mark.column + 2  # after the quote
-                fields["location"] = _new_tuple(Location, (self.path, mark.line + 1, column))
-                fields["exact"] = True
-                fields["written"] = ""
+                made = _text_record(value, _new_tuple(Location, (self.path, mark.line + 1, column)), True, "")
                 self.texts.append(made)
                 return made
         return self.read_text(node, what)
@@ -764,13 +759,10 @@ class _Reader:
         return Citation(**{key: value or "" for key, value in values.items()})
 
     def myth(self, node: yaml.Node) -> Myth | None:
-        # (``mapping`` and ``location`` as they start, written out: the reader makes a myth for a few notes each)
-        entries = _plain_mapping(node, _MYTH_KEYS, _MYTH_REQUIRED) or \
-            self.mapping(node, "a myth", _MYTH_KEYS, _MYTH_REQUIRED)
+        entries = self.mapping(node, "a myth", _MYTH_KEYS, _MYTH_REQUIRED)
         if entries is None:
             return None
-        mark = node.start_mark
-        where = _new_tuple(Location, (self.path, mark.line + 1, mark.column + 1))
+        where = self.location(node)
         statement = self.text(entries["myth"], "'myth'") if "myth" in entries else None
         fact = self.text(entries["fact"], "'fact'") if "fact" in entries else None
         key = self.key(entries["id"], "the myth id") if "id" in entries else \
@@ -818,13 +810,10 @@ class _Reader:
 
     def item(self, node: yaml.Node, kind: ItemKind, myth: yaml.Node) -> Item | None:
         words = _ITEM_WORDS[kind]
-        # (``mapping`` and ``location`` as they start, written out: the reader makes an item for most notes)
-        entries = _plain_mapping(node, _ITEM_KEYS, _ITEM_REQUIRED) or \
-            self.mapping(node, words[1], _ITEM_KEYS, _ITEM_REQUIRED)
+        entries = self.mapping(node, words[1], _ITEM_KEYS, _ITEM_REQUIRED)
         if entries is None:
             return None
-        mark = node.start_mark
-        where = _new_tuple(Location, (self.path, mark.line + 1, mark.column + 1))
+        where = self.location(node)
         name = self.text(entries["name"], "'name'") if "name" in entries else None
         text = self.text(entries["text"], "'text'") if "text" in entries else None
         key = self.key(entries["id"], words[2]) if "id" in entries else \
