@@ -106,7 +106,8 @@ def render_markdown(text: str, image_src: ImageSrc | None = None) -> str:
 
     ``image_src`` decides what each image's src becomes (see ``sanitize_html``).
     """
-    return inert_anki_markup(_render_markdown(_without_placeholder_characters(text), image_src))
+    text = _without_placeholder_characters(text)
+    return inert_anki_markup(_render_markdown(text, image_src, _formula_positions(text)))
 
 
 # What Anki itself acts on in a field's HTML, attribute values included: '[sound:x]' plays (and in an
@@ -135,12 +136,12 @@ def has_placeholder_character(text: str) -> bool:
     return "\ufdd0" in text or "\ufdd1" in text or "\ufdd2" in text or "\ufdd3" in text
 
 
-def _render_markdown(text: str, image_src: ImageSrc | None) -> str:
-    """``render_markdown`` for text whose only placeholder characters are cloze placeholders we made."""
-    safe = _plain_markdown(text)
+def _render_markdown(text: str, image_src: ImageSrc | None, positions: list[tuple[int, int]]) -> str:
+    """``render_markdown`` for text whose only placeholder characters are cloze placeholders we made, its
+    formulas at ``positions`` (``_formula_positions``)."""
+    safe = _plain_markdown(text, positions)
     if safe is not None:
         return safe
-    positions = list(math_spans(text)) if "\\" in text else []
     if not positions:
         return _convert(text, image_src)
     spans = [text[start:end] for start, end in positions]
@@ -152,13 +153,18 @@ def _render_markdown(text: str, image_src: ImageSrc | None) -> str:
     return sanitize_html(_MATH_MARKS.sub("", restored), image_src)  # (a placeholder Markdown cut in two)
 
 
-def _plain_markdown(text: str) -> str | None:
-    """``_render_markdown``'s HTML for text ``plain_blocks`` takes once its formulas are set aside; else None.
+def _formula_positions(text: str) -> list[tuple[int, int]]:
+    """Where the formulas of ``text`` are (``math_spans``), found once for both ways of rendering it."""
+    return list(math_spans(text)) if "\\" in text else []
+
+
+def _plain_markdown(text: str, positions: list[tuple[int, int]]) -> str | None:
+    """``_render_markdown``'s HTML for text ``plain_blocks`` takes once its formulas (at ``positions``) are set
+    aside; else None.
 
     Its only tags are plain_blocks' own (p, ul, li, code, strong, em): every other '<', a formula's too, is
     escaped, so each cloze placeholder comes out as text, once, in the order written.
     """
-    positions = list(math_spans(text)) if "\\" in text else []
     if not positions:
         return plain_blocks(text)
     safe = plain_blocks(_set_aside(text, positions))
@@ -330,8 +336,8 @@ def plain_paragraph(text: str) -> str | None:
 
     Fast: one regex match decides whether the text is plain runs and spans (``_PLAIN_WITH_SPANS``, which takes
     every text ``_PLAIN`` takes, the last character being checked first), and the spans become tags in one
-    substitution over the text escaped once, where ``_simple_plain_paragraph`` matches and escapes span by
-    span. tests/test_fast_paths.py checks the HTML against python-markdown,
+    pass over the text escaped once (``_tagged_spans``), where ``_simple_plain_paragraph`` matches and escapes
+    span by span. tests/test_fast_paths.py checks the HTML against python-markdown,
     tests/test_fast_cloze_notes.py the answer against ``_simple_plain_paragraph``.
     """
     if ("&" in text and ";" in text) or not text or text[-1].isspace():  # '&name;' is an entity to Markdown
@@ -511,9 +517,10 @@ def render_cloze(cloze: ClozeText, name_deletion: Deletion | None = None,
     ``name_deletion`` (an item's name as c1) is prefixed to the text as its subject.
     """
     skeleton = cloze_skeleton(cloze)
-    body = _plain_cloze_body(skeleton, cloze, image_src)
+    positions = _formula_positions(skeleton)
+    body = _plain_cloze_body(skeleton, positions, cloze, image_src)
     if body is None:
-        body = _check_placements(_guard_braces(_render_markdown(skeleton, image_src)), cloze)
+        body = _check_placements(_guard_braces(_render_markdown(skeleton, image_src, positions)), cloze)
         deletions = cloze.deletions
         body = inert_anki_markup(_CLOZE_TOKEN.sub(lambda m: anki_cloze(deletions[int(m.group(1))], image_src),
                                                   body))
@@ -523,7 +530,8 @@ def render_cloze(cloze: ClozeText, name_deletion: Deletion | None = None,
     return body.replace("<p>", "<p>" + subject, 1) if body.startswith("<p>") else subject + body
 
 
-def _plain_cloze_body(skeleton: str, cloze: ClozeText, image_src: ImageSrc | None) -> str | None:
+def _plain_cloze_body(skeleton: str, positions: list[tuple[int, int]], cloze: ClozeText,
+                      image_src: ImageSrc | None) -> str | None:
     """``render_cloze``'s text (without the name) when ``_plain_markdown`` takes ``skeleton``; else None.
 
     Fast: plain HTML holds each placeholder as text, once, in order (``_plain_markdown``), so the check that
@@ -532,7 +540,7 @@ def _plain_cloze_body(skeleton: str, cloze: ClozeText, image_src: ImageSrc | Non
     tests/test_fast_cloze_notes.py checks it against the general way (``_check_placements`` and the
     substitution) on every source of the tests and on generated cloze text.
     """
-    plain = _plain_markdown(skeleton)
+    plain = _plain_markdown(skeleton, positions)
     if plain is None:
         return None
     parts = _CLOZE_TOKEN.split(_guard_braces(plain))

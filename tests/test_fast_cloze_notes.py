@@ -67,7 +67,7 @@ _CLOZE_PARTS = ["word", " ", "{{a}}", "{{b::hint}}", "{{c3::x}}", "{{`c`}}", "{{
 def test_a_plain_cloze_text_is_rendered_as_the_general_way_renders_it(text: str) -> None:
     fast = _general_cloze(text)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(render, "_plain_cloze_body", lambda skeleton, cloze, image_src: None)
+        patch.setattr(render, "_plain_cloze_body", lambda skeleton, positions, cloze, image_src: None)
         patch.setattr(render, "cloze_skeleton", render._simple_cloze_skeleton)
         patch.setattr(render, "plain_paragraph", render._simple_plain_paragraph)
         assert _general_cloze(text) == fast
@@ -103,7 +103,7 @@ def test_every_cloze_shortcut_off_derives_the_same_notes_and_messages(monkeypatc
     assert len(sources) > 20
     fast = [_derived(source) for source in sources]
     assert any(note.is_cloze for deck, _ in fast for note in deck.notes)  # type: ignore[attr-defined]
-    monkeypatch.setattr(render, "_plain_cloze_body", lambda skeleton, cloze, image_src: None)
+    monkeypatch.setattr(render, "_plain_cloze_body", lambda skeleton, positions, cloze, image_src: None)
     monkeypatch.setattr(render, "cloze_skeleton", render._simple_cloze_skeleton)
     monkeypatch.setattr(render, "plain_paragraph", render._simple_plain_paragraph)
     monkeypatch.setattr(cards, "_escaped", html.escape)
