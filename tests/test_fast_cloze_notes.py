@@ -11,9 +11,7 @@ the hostile ones of tests/cases included.
 
 from __future__ import annotations
 
-import glob
 import html
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,9 +19,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ankigen import cards, render
-from ankigen.cards import derive_deck
 from ankigen.cloze import ClozeSyntaxError, parse_cloze
-from ankigen.loader import parse_source
+from tests.test_fast_derive import corpus_sources, derived
 from tests.test_fast_paths import any_text, mostly_plain_text, span_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,27 +81,13 @@ def test_a_cloze_skeleton_counted_once_is_the_simple_one(text: str) -> None:
     assert render.cloze_skeleton(cloze) == render._simple_cloze_skeleton(cloze)
 
 
-def _sources() -> Iterator[object]:
-    for pattern in ("tests/cases/*.yaml", "cards/**/*.yaml"):
-        for name in sorted(glob.glob(str(ROOT / pattern), recursive=True)):
-            path = Path(name)
-            source, _ = parse_source(path.read_bytes(), str(path), base_dir=str(path.parent))
-            if source is not None:
-                yield source
-
-
-def _derived(source: object) -> object:
-    deck, problems = derive_deck(source)  # type: ignore[arg-type]
-    return deck, [str(problem) for problem in problems]
-
-
 def test_every_cloze_shortcut_off_derives_the_same_notes_and_messages(monkeypatch: pytest.MonkeyPatch) -> None:
-    sources = list(_sources())
+    sources = list(corpus_sources())
     assert len(sources) > 20
-    fast = [_derived(source) for source in sources]
+    fast = [derived(source) for source in sources]
     assert any(note.is_cloze for deck, _ in fast for note in deck.notes)  # type: ignore[attr-defined]
     monkeypatch.setattr(render, "_plain_cloze_body", lambda skeleton, positions, cloze, image_src: None)
     monkeypatch.setattr(render, "cloze_skeleton", render._simple_cloze_skeleton)
     monkeypatch.setattr(render, "plain_paragraph", render._simple_plain_paragraph)
     monkeypatch.setattr(cards, "_escaped", html.escape)
-    assert [_derived(source) for source in sources] == fast
+    assert [derived(source) for source in sources] == fast

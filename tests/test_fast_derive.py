@@ -161,7 +161,8 @@ def test_a_line_from_markdown_html_is_what_render_inline_makes(text: str) -> Non
     assert line is None or line == expected
 
 
-def _sources() -> Iterator[object]:
+def corpus_sources() -> Iterator[object]:
+    """Every source of tests/cases and cards/ that loads: the corpus the shortcut tests derive."""
     for pattern in ("tests/cases/*.yaml", "cards/**/*.yaml"):
         for name in sorted(glob.glob(str(ROOT / pattern), recursive=True)):
             path = Path(name)
@@ -170,15 +171,16 @@ def _sources() -> Iterator[object]:
                 yield source
 
 
-def _derived(source: object) -> object:
+def derived(source: object) -> tuple[object, list[str]]:
+    """A source's deck and messages, as the shortcut tests compare them."""
     deck, problems = derive_deck(source)  # type: ignore[arg-type]
     return deck, [str(problem) for problem in problems]
 
 
 def test_every_shortcut_off_derives_the_same_notes_and_messages(monkeypatch: pytest.MonkeyPatch) -> None:
-    sources = list(_sources())
+    sources = list(corpus_sources())
     assert len(sources) > 20
-    fast = [_derived(source) for source in sources]
+    fast = [derived(source) for source in sources]
     monkeypatch.setattr(tex, "_only_harmless_backslashes", lambda field: False)
     monkeypatch.setattr(cards, "inline_of", lambda text, rendered: None)
     monkeypatch.setattr(cards._RankedStatements, "in_rank_order",
@@ -188,7 +190,7 @@ def test_every_shortcut_off_derives_the_same_notes_and_messages(monkeypatch: pyt
     monkeypatch.setattr(render, "cloze_skeleton", render._simple_cloze_skeleton)
     monkeypatch.setattr(render, "has_placeholder_character",
                         lambda text: bool(render._ANY_PLACEHOLDER_CHARACTER.search(text)))
-    assert [_derived(source) for source in sources] == fast
+    assert [derived(source) for source in sources] == fast
 
 
 @settings(max_examples=1000, deadline=None)

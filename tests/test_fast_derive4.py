@@ -11,9 +11,7 @@ derive the same notes and messages from every source of the tests, the hostile o
 
 from __future__ import annotations
 
-import glob
 import html
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,10 +19,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ankigen import cards, render
-from ankigen.cards import derive_deck
-from ankigen.loader import parse_source
 from ankigen.media import ImageFolder
 from ankigen.model import Location, Text
+from tests.test_fast_derive import corpus_sources, derived
 from tests.test_fast_paths import any_text, mostly_plain_text, span_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,22 +71,8 @@ def test_a_plain_field_is_what_checked_renders_and_has_no_problems(source: str) 
         assert problems == []
 
 
-def _sources() -> Iterator[object]:
-    for pattern in ("tests/cases/*.yaml", "cards/**/*.yaml"):
-        for name in sorted(glob.glob(str(ROOT / pattern), recursive=True)):
-            path = Path(name)
-            source, _ = parse_source(path.read_bytes(), str(path), base_dir=str(path.parent))
-            if source is not None:
-                yield source
-
-
-def _derived(source: object) -> tuple[object, list[str]]:
-    deck, problems = derive_deck(source)  # type: ignore[arg-type]
-    return deck, [str(problem) for problem in problems]
-
-
 def test_a_cloze_note_made_without_the_dataclass_init_is_the_note_init_makes() -> None:
-    decks = [_derived(source)[0] for source in _sources()]
+    decks = [derived(source)[0] for source in corpus_sources()]
     notes = [note for deck in decks for note in deck.notes if note.is_cloze]  # type: ignore[attr-defined]
     assert len(notes) > 20
     for note in notes:
@@ -100,15 +83,15 @@ def test_a_cloze_note_made_without_the_dataclass_init_is_the_note_init_makes() -
 
 
 def test_every_derive4_shortcut_off_derives_the_same_notes_and_messages(monkeypatch: pytest.MonkeyPatch) -> None:
-    sources = list(_sources())
+    sources = list(corpus_sources())
     assert len(sources) > 20
-    fast = [_derived(source) for source in sources]
+    fast = [derived(source) for source in sources]
     assert any(problems for _, problems in fast)
     monkeypatch.setattr(cards, "plain_field", lambda render_text, source: None)
     monkeypatch.setattr(render, "_tagged_spans", lambda escaped: render._SPAN_MARKS.sub(render._span_tag, escaped))
     monkeypatch.setattr(cards, "holds_no_tex", lambda field: False)
     monkeypatch.setattr(render, "plain_words", lambda text: False)
-    assert [_derived(source) for source in sources] == fast
+    assert [derived(source) for source in sources] == fast
 
 
 @settings(max_examples=300, deadline=None)
