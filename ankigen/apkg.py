@@ -1,8 +1,10 @@
 """Write a deck's notes to an .apkg with genanki, byte for byte the same for the same notes.
 
-genanki writes the collection's schema, settings, deck and notetypes (kept
-between builds by collection_cache.py); the note and card rows are genanki's,
-inserted by us (faster, see _collection_bytes).
+genanki writes the collection's schema, and its row of settings, deck and
+notetypes once per build for a placeholder deck (kept between builds by
+collection_cache.py); each deck's row is that one with the deck's id, name and
+description (see _col_json). The note and card rows are genanki's, inserted by
+us (faster, see _collection_bytes).
 We pin what genanki would otherwise take from the clock or the machine: note
 and card ids (derived from GUIDs, in Anki's past: see ids.note_id), each note's modification time (given by the
 caller), the notetypes' time, the SQLite header's library version, and the zip
@@ -45,7 +47,10 @@ _SQLITE_PINNED_VERSION = (3_040_000).to_bytes(4, "big")
 # leaves in a file, so the bytes are those the collection always had on disk.
 _SQLITE_CHANGE_COUNTER_OFFSETS = (24, 92)
 _SQLITE_PINNED_CHANGE_COUNTER = (14).to_bytes(4, "big")
-_INDEXES = "indexes"  # collection_cache's name for genanki's index statements
+_INDEXES = "indexes"  # collection_cache's names for genanki's index statements and its empty collection
+_EMPTY = "empty-collection"
+# The deck genanki writes the collection row for, once per build; no deck id is this big (ids.deck_id).
+_PLACEHOLDER_DECK_ID = (1 << 62) + 1
 
 
 def apkg_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: Sequence[Note] = (),
@@ -144,7 +149,7 @@ def _genanki_model(notetype: Notetype) -> genanki.Model:
 
 
 def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: Sequence[Note]) -> bytes:
-    """The collection: genanki writes its schema, settings, deck and notetypes; we insert the notes and cards.
+    """The collection: genanki's schema and row of settings, deck and notetypes; then the notes and cards.
 
     genanki inserts one row at a time into tables that are indexed as they grow,
     at half a cold build's writing time. Rows here are genanki's, inserted at
@@ -164,29 +169,61 @@ def _collection_bytes(deck: DeckCards, note_mod: Mapping[str, int], tombstones: 
         cards += _card_rows(note_id, deck.deck_id, ords, mod, -1 if suspended else 0)
     notes.sort()
     cards.sort()
-    start, indexes = _collection_start(deck, tuple(used.values()))
+    decks_json, models_json = _col_json(deck, tuple(used.values()))
     connection = sqlite3.connect(":memory:")  # no scratch file, journal or disk flush
     try:
-        connection.deserialize(start)
+        connection.deserialize(_kept_empty_collection())
         cursor = connection.cursor()
+        # genanki's Deck.write_to_db, replayed: the same two updates in the same order leave the same pages
+        cursor.execute("UPDATE col SET decks = ?", (decks_json,))
+        cursor.execute("UPDATE col SET models = ?", (models_json,))
         cursor.executemany(f"INSERT INTO notes VALUES({','.join('?' * 11)})", notes)
         cursor.executemany(f"INSERT INTO cards VALUES({','.join('?' * 18)})", cards)
-        cursor.executescript(indexes)
+        cursor.executescript(_kept_indexes())
         connection.commit()
         return pinned_database(connection)
     finally:
         connection.close()
 
 
-def _collection_start(deck: DeckCards, notetypes: tuple[Notetype, ...]) -> tuple[bytes, str]:
-    """The deck's collection before its notes (genanki's schema and settings, the deck and ``notetypes``), and
-    the indexes to make once the notes are in: as an earlier build had genanki make them (collection_cache.py),
-    else made by genanki now."""
-    name = collection_cache.key(deck.deck_id, deck.name, deck.description_html,
-                                _notetypes_digest(notetypes, NOTETYPES_REVISED))
-    start = collection_cache.load_or_make(name, lambda: _genanki_start(deck, notetypes))
-    indexes = collection_cache.load_or_make(_INDEXES, lambda: _schema()[1].encode("utf-8"))
-    return start, indexes.decode("utf-8")
+@cache  # read from the cache folder once per build, not once per deck
+def _kept_empty_collection() -> bytes:
+    """``_empty_collection``, kept in the cache folder: making it loads genanki."""
+    return collection_cache.load_or_make(collection_cache.key(_EMPTY), _empty_collection)
+
+
+@cache
+def _kept_indexes() -> str:
+    """genanki's CREATE INDEX statements, kept in the cache folder: finding them loads genanki."""
+    return collection_cache.load_or_make(collection_cache.key(_INDEXES), lambda: _schema()[1].encode()).decode()
+
+
+def _col_json(deck: DeckCards, notetypes: tuple[Notetype, ...]) -> tuple[str, str]:
+    """The collection row's decks and notetypes (JSON) as genanki's Deck.write_to_db writes them for ``deck``.
+
+    genanki writes them once per build for a placeholder deck (``_genanki_col_json``); a deck's differ from
+    the placeholder's only in its id, name and description (tests/test_fast_paths.py compares them).
+    """
+    decks_json, models_around_did = _genanki_col_json(notetypes, NOTETYPES_REVISED)
+    decks = json.loads(decks_json)
+    entry = decks.pop(str(_PLACEHOLDER_DECK_ID))
+    entry.update(desc=deck.description_html, id=deck.deck_id, name=deck.name)
+    decks[str(deck.deck_id)] = entry  # where genanki's dict.update puts it: last, or in place of a deck of that id
+    return json.dumps(decks), f'"did": {deck.deck_id}'.join(models_around_did)
+
+
+@cache  # a build's decks use the same few sets of notetypes
+def _genanki_col_json(notetypes: tuple[Notetype, ...], revised: int) -> tuple[str, tuple[str, ...]]:
+    """genanki's decks JSON for the placeholder deck of ``notetypes`` (revised at ``revised``), and its notetypes
+    JSON split where it gives the placeholder's id as theirs; kept in the cache folder, so that a rebuild need
+    not load genanki."""
+    name = collection_cache.key("col-json", _notetypes_digest(notetypes, revised))
+    stored = json.loads(collection_cache.load_or_make(name, lambda: _genanki_col_json_now(notetypes, revised)))
+    models_around_did = tuple(stored["models"].split(f'"did": {_PLACEHOLDER_DECK_ID}'))
+    if len(models_around_did) != len(notetypes) + 1:  # the id is in no string: "did" inside one would be \"did\"
+        raise AssertionError(f"genanki's notetypes JSON gives the placeholder deck id {len(models_around_did) - 1}"
+                             f" times, not {len(notetypes)}")
+    return stored["decks"], models_around_did
 
 
 @cache  # a build's decks use the same few notetypes: their templates and CSS are hashed once
@@ -195,20 +232,20 @@ def _notetypes_digest(notetypes: tuple[Notetype, ...], revised: int) -> str:
     return json_digest([revised, [dataclasses.astuple(notetype) for notetype in notetypes]])
 
 
-def _genanki_start(deck: DeckCards, notetypes: tuple[Notetype, ...]) -> bytes:
+def _genanki_col_json_now(notetypes: tuple[Notetype, ...], revised: int) -> bytes:
     import genanki
 
-    anki_deck = genanki.Deck(deck.deck_id, deck.name, description=deck.description_html)
+    anki_deck = genanki.Deck(_PLACEHOLDER_DECK_ID, "", description="")
     for notetype in notetypes:
         anki_deck.add_model(_genanki_model(notetype))
     connection = sqlite3.connect(":memory:")
     try:
         connection.deserialize(_empty_collection())
-        anki_deck.write_to_db(connection.cursor(), NOTETYPES_REVISED, itertools.count())
-        connection.commit()
-        return connection.serialize()
+        anki_deck.write_to_db(connection.cursor(), revised, itertools.count())
+        decks, models = connection.execute("SELECT decks, models FROM col").fetchone()
     finally:
         connection.close()
+    return json.dumps({"decks": decks, "models": models}).encode("utf-8")
 
 
 def _note_row(note: Note, note_id: int, notetype_id: int, mod: int) -> tuple[object, ...]:

@@ -1,14 +1,14 @@
-"""The start of each deck's collection as genanki wrote it, kept between builds so a rebuild need not load genanki.
+"""What genanki writes before any note, kept between builds so a rebuild need not load genanki.
 
-Before any note, a deck's collection holds genanki's schema and Anki's
-settings, the deck and the notetypes its notes use: nothing else goes into it.
-Loading genanki (which loads asyncio, through cached_property) is a tenth of
-rebuilding one edited deck of many, to write what it wrote the time before.
-apkg.py keeps that start (a small SQLite database) in ankigen's cache folder
-(digests.cache_root), one file per deck, named by a hash of what it was made
-from and of the genanki files that made it; each file carries the sha256 of its
-content. A missing, damaged or unwritable file only costs loading genanki.
-"""
+Before any note, a deck's collection holds genanki's schema, Anki's settings,
+and a row naming the deck and the notetypes its notes use. Loading genanki
+(which loads asyncio, through cached_property) is a tenth of rebuilding one
+edited deck of many, to write what it wrote the time before. apkg.py keeps
+what genanki wrote (the empty collection, its indexes, and the row for each
+set of notetypes, with a placeholder deck) in ankigen's cache folder
+(digests.cache_root), a file each, named by a hash of what it was made from
+and of the genanki files that made it; each file carries the sha256 of its
+content. A missing, damaged or unwritable file only costs loading genanki."""
 
 from __future__ import annotations
 

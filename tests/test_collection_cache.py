@@ -50,7 +50,8 @@ def test_an_edit_rebuild_does_not_load_genanki_and_writes_what_a_build_without_c
     cache = project / "cache"
     said, before = _build(project, "decks", cache)
     assert said == "genanki loaded"  # nothing kept yet
-    assert len(list((cache / collection_cache.FOLDER).iterdir())) == 2  # the deck's start and the indexes
+    # genanki's empty collection, its indexes, and its collection row for the deck's notetypes
+    assert len(list((cache / collection_cache.FOLDER).iterdir())) == 3
     shutil.copytree(project / "decks", project / "no-cache")
     _edit(project)
     said, rebuilt = _build(project, "decks", cache)
@@ -58,6 +59,21 @@ def test_an_edit_rebuild_does_not_load_genanki_and_writes_what_a_build_without_c
     _, without_cache = _build(project, "no-cache", None)
     assert rebuilt == without_cache
     assert rebuilt["deep-learning-myths.apkg"] != before["deep-learning-myths.apkg"]  # the edit is in it
+
+
+def test_decks_of_the_same_notetypes_share_what_is_kept(project: Path) -> None:
+    second = project / "cards" / "second.yaml"
+    text = (project / "cards" / SOURCE).read_text("utf-8")
+    second.write_text(text.replace("id: deep-learning-myths\n", "id: second-deck\n", 1)
+                      .replace("deck: Deep Learning Myths", "deck: A Second Deck \"quoted\" \u00e9", 1), "utf-8")
+    cache = project / "cache"
+    _, kept = _build(project, "decks", cache)
+    assert len(list((cache / collection_cache.FOLDER).iterdir())) == 3  # not one more per deck
+    said, again = _build(project, "again", cache)
+    assert said == "genanki not loaded"
+    _, without_cache = _build(project, "no-cache", None)
+    assert kept == again == without_cache
+    assert kept["second-deck.apkg"] != kept["deep-learning-myths.apkg"]
 
 
 @pytest.mark.parametrize("damage", ["truncated", "one byte changed", "empty"])

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from ankigen import render
 from ankigen.cards import derive_deck
 from ankigen.cloze import ClozeSyntaxError, parse_cloze
+from ankigen.labels import LANGUAGES
 from ankigen.loader import parse_source
 from ankigen.render import plain_blocks, plain_paragraph
 from ankigen.sanitize import sanitize_html
@@ -583,6 +584,49 @@ def test_collection_rows_are_the_ones_genanki_writes_note_by_note() -> None:
     assert ours == collection_rows_by_genanki(deck, mods, [removed])
     assert len(ours["notes"]) == len(deck.notes) + 1
     assert len(ours["cards"]) == deck.card_count + len(removed.card_numbers)
+
+
+def _database_bytes(write: object) -> bytes:
+    import sqlite3
+
+    from ankigen import apkg
+
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.deserialize(apkg._empty_collection())
+        write(connection.cursor())  # type: ignore[operator]
+        connection.commit()
+        return connection.serialize()
+    finally:
+        connection.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 2**53), st.text(max_size=20), st.text(max_size=40), st.sampled_from(sorted(LANGUAGES)),
+       st.permutations(range(3)), st.integers(1, 3))
+@example(1, "Default", "", "en", [0, 1, 2], 3)  # the id of the collection's own default deck
+@example(2**53, 'A "quoted" name\\', '"did": 1', "de", [2, 0, 1], 2)
+def test_a_decks_collection_row_is_the_one_genanki_writes(deck_id: int, name: str, description: str, lang: str,
+                                                          order: list[int], count: int) -> None:
+    import itertools
+    import types
+
+    import genanki
+
+    from ankigen import apkg
+    from ankigen.notetypes import all_notetypes
+    from ankigen.revision import NOTETYPES_REVISED
+
+    notetypes = tuple(all_notetypes(lang)[index] for index in order[:count])  # the ones a deck's notes use
+    anki_deck = genanki.Deck(deck_id, name, description=description)
+    for notetype in notetypes:
+        anki_deck.add_model(apkg._genanki_model(notetype))
+    by_genanki = _database_bytes(lambda cursor: anki_deck.write_to_db(cursor, NOTETYPES_REVISED, itertools.count()))
+    deck = types.SimpleNamespace(deck_id=deck_id, name=name, description_html=description)
+    decks_json, models_json = apkg._col_json(deck, notetypes)  # type: ignore[arg-type]
+    ours = _database_bytes(lambda cursor: (cursor.execute("UPDATE col SET decks = ?", (decks_json,)),
+                                           cursor.execute("UPDATE col SET models = ?", (models_json,))))
+    assert ours == by_genanki
 
 
 @settings(max_examples=2000, deadline=None)
