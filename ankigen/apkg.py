@@ -18,7 +18,6 @@ import io
 import itertools
 import json
 import sqlite3
-import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -100,15 +99,15 @@ def read_tombstones(path: Path, removed: Mapping[str, NoteState], tag: str) -> l
     from ankigen.cards import Note
 
     try:
-        with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory(prefix="ankigen-") as folder:
-            collection = Path(folder) / "collection.anki2"
-            collection.write_bytes(archive.read("collection.anki2"))
-            connection = sqlite3.connect(collection)
-            try:
-                rows = connection.execute("SELECT id, guid, mid, flds, tags FROM notes").fetchall()
-                ords = connection.execute("SELECT nid, ord FROM cards ORDER BY nid, ord").fetchall()
-            finally:
-                connection.close()
+        with zipfile.ZipFile(path) as archive:
+            collection = archive.read("collection.anki2")
+        connection = sqlite3.connect(":memory:")
+        try:
+            connection.deserialize(collection)
+            rows = connection.execute("SELECT id, guid, mid, flds, tags FROM notes").fetchall()
+            ords = connection.execute("SELECT nid, ord FROM cards ORDER BY nid, ord").fetchall()
+        finally:
+            connection.close()
     except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error):
         return []  # no previous build to take them from: nothing to ship
     numbers: dict[int, list[int]] = {}

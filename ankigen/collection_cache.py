@@ -15,10 +15,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ankigen.atomic import TEMP_PREFIX, OutputError, write_bytes_atomic
 from ankigen.digests import cache_root, code_fingerprint, json_digest
 
 FOLDER = "collections"
@@ -59,21 +59,13 @@ def save(name: str, data: bytes) -> None:
     folder = _folder()
     if folder is None:
         return
-    with contextlib.suppress(OSError):
-        folder.mkdir(parents=True, exist_ok=True)
-        descriptor, temp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-        try:
-            with open(descriptor, "wb") as handle:
-                handle.write(data + hashlib.sha256(data).digest())
-            os.replace(temp, folder / name)
-        except BaseException:
-            os.unlink(temp)
-            raise
+    with contextlib.suppress(OSError, OutputError):
+        write_bytes_atomic(folder / name, data + hashlib.sha256(data).digest(), flush=False)
         _forget_oldest(folder)
 
 
 def _forget_oldest(folder: Path) -> None:
-    entries = [entry for entry in os.scandir(folder) if not entry.name.startswith(".tmp-")]
+    entries = [entry for entry in os.scandir(folder) if not entry.name.startswith(TEMP_PREFIX)]
     if len(entries) <= MAX_FILES:
         return
     entries.sort(key=lambda entry: entry.stat().st_mtime_ns)

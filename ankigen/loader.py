@@ -13,7 +13,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
@@ -128,7 +127,7 @@ _MYTHS = object()  # the scope of myth ids (item ids are scoped by their myth's 
 
 def json_schema() -> str:
     """The JSON Schema of the source format, for editors (package data; it follows the key tables above)."""
-    return resources.files("ankigen").joinpath("schema", "ankigen.schema.json").read_text("utf-8")
+    return Path(__file__).with_name("schema").joinpath("ankigen.schema.json").read_text("utf-8")
 
 
 def load_source(path: Path, display_path: str | None = None) -> tuple[DeckSource | None, list[Diagnostic]]:

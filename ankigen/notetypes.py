@@ -33,6 +33,7 @@ import hashlib
 import html
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from string import Template
 
 from ankigen import ids
@@ -53,9 +54,8 @@ class Notetype:
 
 
 def _template(name: str) -> str:
-    from importlib import resources  # here: a build with nothing to rebuild never loads it (nor tempfile)
-
-    return resources.files("ankigen").joinpath("templates", name).read_text("utf-8")
+    # The package's own file, read from beside this module: importlib.resources would load tempfile for it.
+    return Path(__file__).with_name("templates").joinpath(name).read_text("utf-8")
 
 
 def _look(lang: str, front: str, back: str) -> tuple[str, str, str]:

@@ -31,9 +31,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from operator import itemgetter
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from string import Template
 from typing import NamedTuple
 
@@ -142,7 +141,8 @@ def readable_name(deck_name: str) -> str:
 
 @cache  # the package's own files, read once a process rather than once a deck
 def _template(name: str) -> str:
-    return resources.files("ankigen").joinpath("templates", name).read_text("utf-8")
+    # Read from beside this module: importlib.resources would load tempfile, shutil and random for it.
+    return Path(__file__).with_name("templates").joinpath(name).read_text("utf-8")
 
 
 @dataclass(frozen=True)
