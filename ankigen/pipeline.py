@@ -22,14 +22,13 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
 from ankigen import __version__, allocator
-from ankigen.atomic import OutputError, Stager, build_folder, replace_all, stage_bytes
+from ankigen.atomic import OutputError, Pending, Stager, build_folder, replace_all, stage_bytes
 from ankigen.digests import FileDigests
 from ankigen.errors import Diagnostic, error, warning
 from ankigen.identity import (
@@ -54,7 +53,7 @@ from ankigen.lockfile import (
     read_lock,
 )
 from ankigen.model import DeckSource, Location, Text
-from ankigen.parallel import run_jobs, worker_count
+from ankigen.parallel import map_in_threads, run_jobs, worker_count
 from ankigen.retired import REMOVED_TAG, retire_decks, retiring_decks
 from ankigen.revision import NOTETYPES_FINGERPRINT
 
@@ -446,10 +445,10 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
     """
     by_source = {state.source: key for key, state in lock.decks.items()}
     digests = FileDigests.for_folder(out_dir)
-    with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as threads:  # hashing and reading release the GIL
-        unchanged = threads.map(lambda index: _unchanged_deck(files[index], locked[index], options, lock, by_source,
-                                                              out_dir, digests), range(len(files)))
-        settled = {index: report for index, report in enumerate(unchanged) if report is not None}
+    unchanged = map_in_threads(lambda index: _unchanged_deck(files[index], locked[index], options, lock, by_source,
+                                                             out_dir, digests),
+                               range(len(files)), max(2, os.cpu_count() or 1))  # hashing and reading release the GIL
+    settled = {index: report for index, report in enumerate(unchanged) if report is not None}
     digests.save()
     token = stager.token if stager is not None else ""
     context = _BuildContext(out_dir, options, lock, now, dry_run, lock.latest, token=token)
@@ -533,7 +532,7 @@ def _build_into(files: list[Path], shown: list[str], locked: list[str], diagnost
     if options.one_package:
         from ankigen.one_package import changed_one_package
 
-        new = {path: data.result() if isinstance(data, Future) else data for path, data in pending}
+        new = {path: data.result() if isinstance(data, Pending) else data for path, data in pending}
         written = changed_one_package(lock, out_dir, options.one_package, new | dict(retired), dry_run)
         if written is not None:
             outcome.one_package = written[0]
@@ -567,7 +566,7 @@ def _put_in_place(outputs: list[tuple[Path, Output]], removals: list[Path], lock
 
 def _staged(target: Path, new: Output, token: str) -> Path:
     """The temp file holding ``target``'s new bytes, once they are there."""
-    if isinstance(new, Future):
+    if isinstance(new, Pending):
         return new.result()
     return new if isinstance(new, Path) else stage_bytes(target, new, token)
 
@@ -587,7 +586,7 @@ def _find_moves(made: dict[int, _Made], retiring: dict[str, DeckState], lock: Lo
 
 
 # A new output: its bytes, or the temp file holding them (staged, or being staged by a Stager).
-Output = bytes | Path | Future[Path]
+Output = bytes | Path | Pending[Path]
 
 
 class _SourceFile(NamedTuple):
@@ -637,7 +636,7 @@ class _Made:
     def discard(self) -> None:
         """Remove the outputs this deck staged (it is being built again)."""
         for new in self.outputs.values():
-            if isinstance(new, Future) and new.exception() is None:
+            if isinstance(new, Pending) and new.exception() is None:
                 new = new.result()
             if isinstance(new, Path):
                 new.unlink(missing_ok=True)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ankigen import cli as cli_module
 from ankigen import loader
@@ -370,3 +372,50 @@ def test_paths_in_messages_are_shown_as_the_long_way_shows_them(tmp_path: Path,
         monkeypatch.chdir(cwd)
         for name in names:
             assert display_path(Path(name)) == _display_path_the_long_way(Path(name)), (cwd, name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(), max_size=40), st.integers(1, 8))
+def test_mapping_in_threads_gives_what_a_loop_gives(jobs: list[int], threads: int) -> None:
+    from ankigen.parallel import map_in_threads
+
+    def slow_square(job: int) -> int:
+        time.sleep(0.0005 if job % 3 == 0 else 0)  # some jobs finish out of turn
+        return job * job
+
+    assert map_in_threads(slow_square, jobs, threads) == [job * job for job in jobs]
+
+
+def test_an_error_in_a_threaded_job_is_raised_and_stops_the_rest() -> None:
+    from ankigen.parallel import map_in_threads
+
+    done: list[int] = []
+
+    def job(number: int) -> int:
+        if number == 5:
+            raise OSError("the disk went away")
+        time.sleep(0.002)
+        done.append(number)
+        return number
+
+    with pytest.raises(OSError, match="the disk went away"):
+        map_in_threads(job, range(200), 4)
+    assert len(done) < 199  # the threads stopped taking jobs
+
+
+def test_a_staged_write_is_waited_for_and_its_error_kept() -> None:
+    import threading
+
+    from ankigen.atomic import Pending
+
+    started = threading.Event()
+    written = Pending(lambda: (started.wait(5), "written")[1])
+    failed = Pending(lambda: (_ for _ in ()).throw(PermissionError("read-only")))
+    thread = threading.Thread(target=lambda: (written.run(), failed.run()))
+    thread.start()
+    started.set()
+    assert written.result() == "written" and written.exception() is None
+    assert isinstance(failed.exception(), PermissionError)
+    with pytest.raises(PermissionError, match="read-only"):
+        failed.result()
+    thread.join()
