@@ -4,16 +4,18 @@ For one size, ``bench/run.py`` calls ``measure_imports`` with the floor's
 package and a folder of ankigen's per-deck packages of the same notes. It adds
 ankigen's one package (``ankigen build --one-package``, built into a copy of
 that folder: nothing else may change), then times, in rounds that take turns
-(floor, ankigen's one package, ankigen's per-deck packages, and again), each
-in a fresh process so that no import warms the next:
+(floor, ankigen's one package, ankigen's per-deck packages; every other round
+in the reverse order, so that no case always follows the same one), each in
+a fresh process so that no import warms the next:
 
 - a first import into an empty collection;
 - an unchanged re-import into the collection the first import left (in another
   fresh process), which must add and update nothing.
 
 The per-deck case imports every ``DIR/*.apkg`` one after another, as a user of
-a 100-file project without the option does. Times are medians; only the import
-calls are timed (not Python's or Anki's start-up). Every import is checked:
+a 100-file project without the option does. Times are medians, and each
+ratio to the floor is the median of the rounds' ratios (ratios.py); only the
+import calls are timed (not Python's or Anki's start-up). Every import is checked:
 all notes new the first time, all duplicates (unchanged) the second.
 
     python bench/anki_import.py COLLECTION_DIR PACKAGE...   # one timed import, as JSON (used by measure_imports)
@@ -31,6 +33,8 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from ratios import median_ratio
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -55,6 +59,7 @@ class ImportTimes:
     decks_first: float
     decks_again: float
     one_build: float  # what --one-package added to a build with nothing else to do
+    ratios: dict[str, float]  # "first" and "again": the one package's / the floor's, see ratios.py
 
 
 def _import_once(collection_dir: Path, packages: Sequence[Path]) -> dict[str, float]:
@@ -105,16 +110,21 @@ def measure_imports(floor: Path, decks: Path, sources: Path, build: Sequence[str
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
     _first_then_again("warm-up", [floor], notes, scratch / "collections")  # Anki's library read from disk once
     for index in range(runs):
-        log(f"{notes} notes: Anki import, round {index + 1} of {runs} (floor, one package, {len(per_deck)} packages)")
-        for name, packages in cases.items():
-            times[name].append(_first_then_again(name, packages, notes, scratch / "collections"))
+        order = list(cases) if index % 2 == 0 else list(reversed(cases))
+        log(f"{notes} notes: Anki import, round {index + 1} of {runs} ({', '.join(order)})")
+        for name in order:
+            times[name].append(_first_then_again(name, cases[name], notes, scratch / "collections"))
     shutil.rmtree(one_dir, ignore_errors=True)
 
     def median(name: str, which: int) -> float:
         return statistics.median(pair[which] for pair in times[name])
 
+    def ratio(which: int) -> float:
+        return median_ratio([pair[which] for pair in times["one"]], [pair[which] for pair in times["floor"]])
+
     return ImportTimes(notes, len(per_deck), median("floor", 0), median("floor", 1), median("one", 0),
-                       median("one", 1), median("decks", 0), median("decks", 1), one_build)
+                       median("one", 1), median("decks", 0), median("decks", 1), one_build,
+                       {"first": ratio(0), "again": ratio(1)})
 
 
 TARGET_NAMES = {"import": "6", "reimport": "7"}  # as bench/run.py's summary names them
@@ -124,8 +134,7 @@ def verdicts(result: ImportTimes | None) -> dict[str, bool]:
     """Whether the import targets are met at this size (judged on the one package); none if not measured."""
     if result is None:
         return {}
-    return {"import": result.one_first / result.floor_first <= TARGET,
-            "reimport": result.one_again / result.floor_again <= TARGET}
+    return {"import": result.ratios["first"] <= TARGET, "reimport": result.ratios["again"] <= TARGET}
 
 
 def _seconds(value: float) -> str:
@@ -150,10 +159,10 @@ def table_rows(results: Sequence[ImportTimes | None]) -> list[str]:
 
     return [
         row("6. Anki import, first: one package / floor",
-            lambda r: f"{r.one_first / r.floor_first:.2f}x ({_seconds(r.one_first)} / {_seconds(r.floor_first)})",
+            lambda r: f"{r.ratios['first']:.2f}x ({_seconds(r.one_first)} / {_seconds(r.floor_first)})",
             target("import")),
         row("7. Anki re-import, unchanged: one package / floor",
-            lambda r: f"{r.one_again / r.floor_again:.2f}x ({_seconds(r.one_again)} / {_seconds(r.floor_again)})",
+            lambda r: f"{r.ratios['again']:.2f}x ({_seconds(r.one_again)} / {_seconds(r.floor_again)})",
             target("reimport")),
         row("Anki import, first: every deck's package / floor",
             lambda r: f"{r.decks_first / r.floor_first:.2f}x ({r.decks} imports, {_seconds(r.decks_first)})",
