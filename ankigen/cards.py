@@ -188,9 +188,9 @@ def myth_note(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str, 
     """The myth's "Myth or fact?" note: its verdict, "Myth", is in the answer field, not in the template."""
     answer = f'<div class="verdict myth">{_escaped(words.myth)}</div><div class="fact">{texts.fact}</div>'
     return _new_note(guid=texts.guid, kind="myth", key=myth.key, myth_key=myth.key,
-                          fields=(texts.myth, answer, citation),
-                          tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)), location=myth.location,
-                          lang=source.lang)
+                     fields=(texts.myth, answer, citation),
+                     tags=anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,)), location=myth.location,
+                     lang=source.lang)
 
 
 def true_statement_notes(source: DeckSource, myth: Myth, texts: _MythTexts, citation: str,
@@ -202,7 +202,7 @@ def true_statement_notes(source: DeckSource, myth: Myth, texts: _MythTexts, cita
     locations = [myth.fact.location, *(extra.location for extra in myth.true_statements)]
     tags = anki_tags(source.tags, myth.tags, (MYTH_OR_FACT_TAG,))
     return [_new_note(guid=statement.guid, kind="true", key=key, myth_key=myth.key,
-                           fields=(statement.html, answer, citation), tags=tags, location=where, lang=source.lang)
+                      fields=(statement.html, answer, citation), tags=tags, location=where, lang=source.lang)
             for statement, key, where in zip(texts.statements, keys, locations, strict=True)]
 
 
@@ -219,9 +219,9 @@ def choice_note(source: DeckSource, myth: Myth, texts: _MythTexts, statements: _
     items = "".join([f'<li><span class="letter">{letters[index]}</span> <span class="choice">{option.html}</span></li>'
                      for index, option in enumerate(options)])
     return _new_note(guid=guid, kind="choice", key=f"{myth.key}:not-true", myth_key=myth.key,
-                          fields=(f'<ol class="choices">{items}</ol>', letter, texts.myth, texts.fact, citation),
-                          tags=anki_tags(source.tags, myth.tags, (CHOICE_TAG,)), location=myth.location,
-                          lang=source.lang)
+                     fields=(f'<ol class="choices">{items}</ol>', letter, texts.myth, texts.fact, citation),
+                     tags=anki_tags(source.tags, myth.tags, (CHOICE_TAG,)), location=myth.location,
+                     lang=source.lang)
 
 
 _new_object = object.__new__
@@ -229,7 +229,7 @@ _new_tuple = tuple.__new__  # a NamedTuple made without its __new__ written in P
 
 
 def _new_note(*, guid: str, kind: NoteKind, key: str, myth_key: str, fields: tuple[str, ...],
-                   tags: tuple[str, ...], location: Location, lang: str, card_numbers: tuple[int, ...] = (1,)) -> Note:
+              tags: tuple[str, ...], location: Location, lang: str, card_numbers: tuple[int, ...] = (1,)) -> Note:
     """Note(...) without the frozen dataclass's ``__init__``, which sets each field with a call to
     ``object.__setattr__``: the fields go straight into the note's ``__dict__``, at a third of the cost, for
     every note of a deck (one card, unless a cloze note's ``card_numbers`` say otherwise).
@@ -444,9 +444,9 @@ def cloze_note(source: DeckSource, myth: Myth, item: Item, myth_html: str, citat
     text = render_cloze(cloze, name, images.image_src(item.text, item.name))
     kind = _escaped(words.technique if item.kind == "technique" else words.limitation)
     return _new_note(guid=ids.note_guid(source.key, myth.key, item.key), kind=item.kind,
-                          key=f"{myth.key}/{item.key}", myth_key=myth.key, fields=(text, kind, myth_html, citation),
-                          tags=anki_tags(source.tags, myth.tags, (item.kind,)), location=item.location,
-                          lang=source.lang, card_numbers=tuple(numbers))
+                     key=f"{myth.key}/{item.key}", myth_key=myth.key, fields=(text, kind, myth_html, citation),
+                     tags=anki_tags(source.tags, myth.tags, (item.kind,)), location=item.location,
+                     lang=source.lang, card_numbers=tuple(numbers))
 
 
 _number = itemgetter(0)  # a Deletion's number (its first field), taken in C
