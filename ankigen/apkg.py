@@ -46,7 +46,8 @@ _SQLITE_PINNED_VERSION = (3_040_000).to_bytes(4, "big")
 # leaves in a file, so the bytes are those the collection always had on disk.
 _SQLITE_CHANGE_COUNTER_OFFSETS = (24, 92)
 _SQLITE_PINNED_CHANGE_COUNTER = (14).to_bytes(4, "big")
-_INDEXES = "indexes"  # collection_cache's names for genanki's index statements and its empty collection
+# collection_cache's names for genanki's index statements and its empty collection
+_INDEXES = "indexes"
 _EMPTY = "empty-collection"
 # The deck genanki writes the collection row for, once per build; no deck id is this big (ids.deck_id).
 _PLACEHOLDER_DECK_ID = (1 << 62) + 1
