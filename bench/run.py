@@ -15,7 +15,9 @@ several runs of separate processes:
 7. Anki importing the floor's package, ankigen's one package and every deck's package (bench/anki_import.py).
 
 The floor, the one-process build and the build as users run it take turns in
-every round, so all three see the machine alike; ratios are of medians.
+every round, so all three see the machine alike; each ratio to the floor is the
+median of the rounds' ratios (bench/ratios.py), the rebuilds' ratios to the cold
+build are of medians.
 
 Speed must never buy wrong output, so it also checks that every cold build
 writes the same bytes, that rebuilds leave unchanged decks alone and write
